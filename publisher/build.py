@@ -1,0 +1,114 @@
+"""`publisher build`: read every input, then make each article's outputs, one article at a time.
+
+Everything is read and checked before anything is written; an article that fails is recorded
+with its error and the others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publisher import fonts, layouts
+from publisher.errors import PublisherError, UsageError
+from publisher.files import inside, prepare_output_folder, write_atomic
+from publisher.model import FORMATS, Article, Options, Publication
+from publisher.sources import collect_inputs, read_article
+
+
+@dataclass
+class ArticleResult:
+    source: Path
+    article: Article | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+    pages: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: PublisherError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def build(
+    inputs: Iterable[Path],
+    out: Path,
+    options: Options,
+    on_result: Callable[[ArticleResult], None] | None = None,
+) -> list[ArticleResult]:
+    unknown = [f for f in options.formats if f not in FORMATS]
+    if unknown:
+        raise UsageError(f"unknown format {unknown[0]!r}", hint=f"choose from {', '.join(FORMATS)}")
+    layouts.find(options.layout, options.layouts_dirs)  # a wrong layout name fails before any work
+    results = _read_all(collect_inputs(inputs))
+    prepare_output_folder(out)
+    for result in results:
+        if result.ok:
+            _make_outputs(result, out, options)
+        if on_result:
+            on_result(result)
+    return results
+
+
+def _read_all(paths: list[Path]) -> list[ArticleResult]:
+    results, slugs = [], set()
+    for path in paths:
+        result = ArticleResult(source=path)
+        try:
+            article = read_article(path)
+        except PublisherError as exc:
+            result.error = exc
+        else:
+            result.article = _unique(article, slugs)
+            result.warnings.extend(article.warnings)
+        results.append(result)
+    return results
+
+
+def _unique(article: Article, taken: set[str]) -> Article:
+    """Two articles may not write the same file: a repeated slug gets -2, -3, ..."""
+    from dataclasses import replace
+
+    slug, number = article.slug, 1
+    while slug in taken:
+        number += 1
+        slug = f"{article.slug}-{number}"
+    taken.add(slug)
+    return article if slug == article.slug else replace(article, slug=slug)
+
+
+def _make_outputs(result: ArticleResult, out: Path, options: Options) -> None:
+    article = result.article
+    assert article is not None
+    publication = Publication(title=article.title, articles=(article,), options=options)
+    missing = fonts.missing_characters(article.text)
+    if missing:
+        shown = ", ".join(fonts.describe(ch) for ch in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        result.warnings.append(f"no bundled font covers {shown}{more}: those characters will show as empty boxes")
+    try:
+        if "pdf" in options.formats or "html" in options.formats:
+            document = layouts.compose(publication)
+            if "html" in options.formats:
+                from publisher.outputs.html import write_html
+
+                result.outputs["html"] = write_html(document, out, article.slug)[0]
+            if "pdf" in options.formats:
+                from publisher.outputs.pdf import render_pdf
+
+                pdf = render_pdf(document, publication)
+                target = inside(out, f"{article.slug}.pdf")
+                write_atomic(target, pdf.data)
+                result.outputs["pdf"], result.pages = target, pdf.pages
+                result.warnings.extend(pdf.warnings)
+        if "epub" in options.formats:
+            from publisher.outputs.epub import make_epub
+
+            target = inside(out, f"{article.slug}.epub")
+            write_atomic(target, make_epub(publication))
+            result.outputs["epub"] = target
+    except PublisherError as exc:
+        if exc.path is None:
+            exc.path = article.source
+        result.error = exc

@@ -1,0 +1,137 @@
+"""The command line: parses options, calls the library, turns errors into one line and an exit code.
+
+Exit codes: 0 all done; 1 some articles failed; 2 bad input or usage; 3 the machine lacks
+something; 70 a bug (a traceback with --debug).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from publisher import __version__
+from publisher.errors import PublisherError
+
+app = typer.Typer(
+    name="publisher",
+    help="Turn articles into print-ready PDF and valid EPUB 3, Arabic first.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+BUG_EXIT = 70
+
+
+class Format(str, Enum):
+    pdf = "pdf"
+    epub = "epub"
+    html = "html"
+
+
+class _State:
+    debug = False
+    quiet = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"publisher {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    _State.debug, _State.quiet = debug, quiet
+
+
+@app.command()
+def build(
+    inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="Article files, or folders of them.",
+                                                 show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path("dist"),
+    formats: Annotated[list[Format] | None, typer.Option(
+        "--format", "-f", help="Output format; repeat for several. Default: pdf and epub.")] = None,
+    layout: Annotated[str, typer.Option("--layout", "-l", help="Layout name (see 'publisher layouts').")] = "article",
+    layouts_dirs: Annotated[list[Path] | None, typer.Option(
+        "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")] = None,
+) -> None:
+    """Build each article into OUT/<slug>.pdf and OUT/<slug>.epub (and .html with --format html).
+
+    \b
+    Examples:
+      publisher build articles/
+      publisher build report.md --format pdf --out print/
+      publisher build notes.txt -f html -f pdf --layouts-dir my-layouts --layout weekly
+    """
+    from publisher.build import build as run_build
+    from publisher.model import Options
+
+    chosen = tuple(dict.fromkeys(f.value for f in formats)) if formats else ("pdf", "epub")
+    options = Options(layout=layout, formats=chosen, layouts_dirs=tuple(layouts_dirs or ()))
+
+    def report(result) -> None:
+        for warning in result.warnings:
+            typer.echo(f"warning: {result.source}: {warning}", err=True)
+        if result.error:
+            typer.echo(result.error.one_line(), err=True)
+        elif not _State.quiet:
+            made = ", ".join(str(path) for path in result.outputs.values())
+            pages = f" ({result.pages} pages)" if result.pages else ""
+            typer.echo(f"wrote {made}{pages}")
+
+    results = run_build(inputs, out, options, on_result=report)
+    failed = [r for r in results if not r.ok]
+    if not _State.quiet or failed:
+        typer.echo(f"{len(results) - len(failed)} of {len(results)} articles built into {out}/"
+                   + (f"; failed: {', '.join(str(r.source) for r in failed)}" if failed else ""), err=bool(failed))
+    if failed:
+        raise typer.Exit(2 if len(failed) == len(results) else 1)
+
+
+@app.command("layouts")
+def list_layouts(
+    layouts_dirs: Annotated[list[Path] | None, typer.Option("--layouts-dir", help="Also list layouts here.")] = None,
+) -> None:
+    """List the layouts you can name with --layout, with what each is for."""
+    from publisher import layouts
+
+    for name in sorted(layouts.available(tuple(layouts_dirs or ()))):
+        layout = layouts.find(name, tuple(layouts_dirs or ()))
+        parent = f" (extends {layout.parent.name})" if layout.parent else ""
+        typer.echo(f"{name:<12} {layout.description}{parent}")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except PublisherError as exc:
+        typer.echo(exc.one_line(), err=True)
+        if _State.debug:
+            traceback.print_exc()
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # Click's usage errors are handled below; anything else is a bug.
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        typer.echo(f"bug: {type(exc).__name__}: {exc} (run with --debug for the traceback, and report it)", err=True)
+        if _State.debug:
+            traceback.print_exc()
+        sys.exit(BUG_EXIT)

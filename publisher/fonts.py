@@ -1,0 +1,136 @@
+"""The bundled font set: @font-face rules, coverage checks and EPUB subsets.
+
+fonts/ is the only source of glyphs. fonts/fonts.toml names each family's role and faces; the
+PDF renderer is confined to that folder through fonts/fonts.conf (see outputs/pdf.py).
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from publisher import DATA_ROOT
+from publisher.errors import EnvironmentProblem
+
+FONTS_DIR = DATA_ROOT / "fonts"
+FONTCONFIG_FILE = FONTS_DIR / "fonts.conf"
+ROLES = ("body", "heading")
+# Where fonts sit in every document publisher writes: beside the HTML, inside the EPUB.
+URL_PREFIX = "fonts/"
+
+
+@dataclass(frozen=True)
+class Face:
+    family: str
+    path: Path
+    weight: int
+    style: str
+
+    @property
+    def url(self) -> str:
+        return URL_PREFIX + self.path.name
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    role: str
+    licence: Path
+    faces: tuple[Face, ...]
+
+
+@cache
+def families() -> tuple[Family, ...]:
+    manifest = FONTS_DIR / "fonts.toml"
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise EnvironmentProblem(f"cannot read the font manifest: {exc}", path=manifest,
+                                 hint="restore fonts/ from the repository") from None
+    found = []
+    for name, spec in data["families"].items():
+        faces = tuple(Face(name, FONTS_DIR / f["file"], int(f["weight"]), f["style"]) for f in spec["faces"])
+        missing = [face.path.name for face in faces if not face.path.is_file()]
+        if missing:
+            raise EnvironmentProblem(f"font files missing: {', '.join(missing)}", path=FONTS_DIR,
+                                     hint="restore fonts/ from the repository")
+        found.append(Family(name, spec["role"], FONTS_DIR / spec["licence"], faces))
+    return tuple(found)
+
+
+def faces() -> tuple[Face, ...]:
+    return tuple(face for family in families() for face in family.faces)
+
+
+def family_for(role: str) -> Family:
+    return next(f for f in families() if f.role == role)
+
+
+def font_face_css() -> str:
+    """@font-face rules pointing at fonts/ relative to the document, and the role variables."""
+    rules = [
+        f'@font-face {{ font-family: "{face.family}"; src: url("{face.url}") format("truetype"); '
+        f"font-weight: {face.weight}; font-style: {face.style}; }}"
+        for face in faces()
+    ]
+    # Each role falls back on the other bundled family, never on a system font.
+    names = {role: f'"{family_for(role).name}"' for role in ROLES}
+    rules.append(
+        ":root { "
+        f"--font-body: {names['body']}, {names['heading']}; "
+        f"--font-heading: {names['heading']}, {names['body']}; }}"
+    )
+    return "\n".join(rules)
+
+
+@cache
+def _coverage() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    covered: set[int] = set()
+    for family in families():
+        with TTFont(family.faces[0].path, lazy=True) as font:
+            covered.update(font.getBestCmap())
+    return frozenset(covered)
+
+
+def missing_characters(text: str) -> list[str]:
+    """Characters of `text` that no bundled font can draw (spaces and controls need no glyph)."""
+    covered = _coverage()
+    missing = {
+        ch for ch in set(text)
+        if ord(ch) not in covered and not ch.isspace() and unicodedata.category(ch)[0] not in ("C", "Z")
+    }
+    return sorted(missing)
+
+
+def describe(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')} ({ch})"
+
+
+@cache
+def subset(face: Face, characters: frozenset[str]) -> bytes:
+    """The face cut down to what `characters` need, shaping rules kept so Arabic still joins.
+
+    Cached per glyph set: every article of a book, or a rebuild, asks for the same cut once.
+    """
+    from fontTools import subset as ft_subset
+    from fontTools.ttLib import TTFont
+
+    options = ft_subset.Options()
+    options.layout_features = ["*"]  # init/medi/fina, ligatures, marks: Arabic needs them all
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.recalc_timestamp = False  # the same glyphs give the same bytes
+    font = TTFont(face.path, recalcTimestamp=False)
+    subsetter = ft_subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(characters)))
+    subsetter.subset(font)
+    out = BytesIO()
+    font.save(out)
+    return out.getvalue()

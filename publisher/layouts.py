@@ -1,0 +1,217 @@
+"""Layouts: folders of templates and CSS, found by name, rendered with Jinja2.
+
+A layout folder holds layout.toml (description, extends, defaults), `publication.html.j2`, and
+optional `print.css.j2` and `epub.css.j2`. Lookup goes through an ordered list of roots: the
+user's --layouts-dir folders first, then the project's layouts/. A layout inherits its parent's
+files; its own templates may extend a parent's by prefix ("article/publication.html.j2") and
+override only the blocks they name. Article text reaches templates as data, never as a template.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from publisher import DATA_ROOT
+from publisher.errors import LayoutError
+
+BUILTIN_ROOT = DATA_ROOT / "layouts"
+ENTRY_TEMPLATE = "publication.html.j2"
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    folder: Path
+    description: str
+    parent: Layout | None
+    defaults: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def chain(self) -> tuple[Layout, ...]:
+        """This layout, then its ancestors: the order in which files are looked up."""
+        return (self, *(self.parent.chain if self.parent else ()))
+
+    def merged_defaults(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for layout in reversed(self.chain):
+            merged.update(layout.defaults)
+        return merged
+
+
+def roots(extra: tuple[Path, ...] = ()) -> tuple[Path, ...]:
+    return (*extra, BUILTIN_ROOT)
+
+
+def available(extra: tuple[Path, ...] = ()) -> dict[str, Path]:
+    """Every layout name found, mapped to the folder that wins (user folders first)."""
+    found: dict[str, Path] = {}
+    for root in roots(extra):
+        if root.is_dir():
+            for toml in sorted(root.glob("*/layout.toml")):
+                found.setdefault(toml.parent.name, toml.parent)
+    return found
+
+
+def find(name: str, extra: tuple[Path, ...] = ()) -> Layout:
+    for root in extra:
+        if not root.is_dir():
+            raise LayoutError("layouts folder not found", path=root, hint="check --layouts-dir")
+    return _load(name, tuple(roots(extra)), skip=None)
+
+
+@cache
+def _load(name: str, search: tuple[Path, ...], skip: Path | None) -> Layout:
+    candidates = [root / name for root in search if (root / name / "layout.toml").is_file()]
+    if skip is not None:
+        # A layout that extends its own name ("article" over "article") means the next one found.
+        candidates = candidates[candidates.index(skip) + 1 :] if skip in candidates else candidates
+    if not candidates:
+        names = ", ".join(sorted(available(tuple(r for r in search if r != BUILTIN_ROOT)))) or "none"
+        raise LayoutError(f"layout {name!r} not found", hint=f"available: {names}")
+    folder = candidates[0]
+    manifest = folder / "layout.toml"
+    try:
+        spec = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise LayoutError(f"layout.toml is not valid TOML: {exc}", path=manifest) from None
+    parent_name = spec.get("extends")
+    if parent_name == name and skip == folder:
+        raise LayoutError("layout extends itself", path=manifest, hint="name another layout in extends")
+    parent = _load(parent_name, search, folder if parent_name == name else None) if parent_name else None
+    return Layout(name, folder, spec.get("description", ""), parent, spec.get("defaults", {}))
+
+
+@cache
+def environment(layout: Layout):
+    import jinja2
+
+    # Plain names resolve along the chain (this layout first); "parent/file" names reach one
+    # ancestor's own file, so a template can extend the one it replaces.
+    ancestors = {ancestor.name: jinja2.FileSystemLoader(ancestor.folder) for ancestor in reversed(layout.chain[1:])}
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([item.folder for item in layout.chain]),
+        jinja2.PrefixLoader(ancestors, delimiter="/"),
+    ])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["digits"] = _digits_filter
+    env.filters["long_date"] = _long_date
+    return env
+
+
+def _digits_filter(value: Any, style: str) -> str:
+    from publisher.arabic import digits
+
+    return digits(str(value), style)
+
+
+def render(layout: Layout, template: str, **context: Any) -> str:
+    import jinja2
+
+    try:
+        return environment(layout).get_template(template).render(**context)
+    except jinja2.TemplateNotFound as exc:
+        raise LayoutError(f"template {exc.name!r} not found in layout {layout.name!r}",
+                          path=layout.folder, hint="add it or extend a layout that has it") from None
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or layout.folder
+        line = getattr(exc, "lineno", None)
+        raise LayoutError(f"template error{f' at line {line}' if line else ''}: {exc.message}", path=where) from None
+
+
+def stylesheet(layout: Layout, kind: str, **context: Any) -> str:
+    """`print` or `epub` CSS: each layout's `<kind>.css.j2`, ancestors first, so children refine.
+
+    CSS is not HTML, so it is rendered without HTML escaping; it receives only checked options.
+    """
+    import jinja2
+
+    env = environment(layout).overlay(autoescape=False)
+    parts = []
+    for item in reversed(layout.chain):
+        path = item.folder / f"{kind}.css.j2"
+        if path.is_file():
+            try:
+                parts.append(env.from_string(path.read_text(encoding="utf-8")).render(**context))
+            except jinja2.TemplateError as exc:
+                raise LayoutError(f"stylesheet error: {exc}", path=path) from None
+    return "\n".join(parts)
+
+
+
+# Words layouts put around names; a language not listed reads as English.
+_BYLINE_WORD = {"ar": "بقلم", "fa": "نوشته", "ur": "از", "en": "By", "fr": "Par"}
+_AND_WORD = {"ar": " و", "fa": " و ", "ur": " اور ", "en": " and ", "fr": " et "}
+
+
+def _primary(lang: str) -> str:
+    return lang.split("-")[0].lower()
+
+
+def _long_date(value: Any, lang: str, digits: str) -> str:
+    from babel.core import UnknownLocaleError
+    from babel.dates import format_date
+
+    from publisher.arabic import digits as write_digits
+
+    try:
+        text = format_date(value, format="long", locale=lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        text = format_date(value, format="long", locale=_primary(lang))
+    return write_digits(text, digits)
+
+
+def compose(publication, target: str = "print", articles=None):
+    """The HTML document a publication becomes: for print (the PDF and the HTML output) or for
+    one EPUB chapter (`articles` then names the chapter's articles; the EPUB keeps the body)."""
+    from markupsafe import Markup
+
+    from publisher import __version__, fonts
+    from publisher.model import Document
+
+    options = publication.options
+    layout = find(options.layout, options.layouts_dirs)
+    defaults = layout.merged_defaults()
+    css_context = {
+        "page_size": options.page_size or defaults.get("page_size", "A4"),
+        "margins": options.margins or defaults.get("margins", "20mm"),
+        "digits": publication.digits,
+        "fonts": {role: f'"{fonts.family_for(role).name}"' for role in fonts.ROLES},
+    }
+    css = fonts.font_face_css() + "\n" + stylesheet(layout, target, **css_context) if target == "print" else ""
+    chosen = publication.articles if articles is None else articles
+    first = chosen[0]
+    html = render(
+        layout,
+        ENTRY_TEMPLATE,
+        publication=publication,
+        articles=chosen,
+        target=target,
+        css=Markup(css),
+        digits=publication.digits,
+        version=__version__,
+        description=first.summary if len(chosen) == 1 else "",
+        keywords=list(dict.fromkeys(tag for a in chosen for tag in a.tags)),
+        byline_word=lambda lang: _BYLINE_WORD.get(_primary(lang), "By"),
+        and_word=lambda lang: _AND_WORD.get(_primary(lang), " and "),
+    )
+    assets = {face.url: face.path for face in fonts.faces()}
+    return Document(html=html, assets=assets)
+
+
+def epub_stylesheet(publication) -> str:
+    from publisher import fonts
+
+    layout = find(publication.options.layout, publication.options.layouts_dirs)
+    context = {"digits": publication.digits,
+               "fonts": {role: f'"{fonts.family_for(role).name}"' for role in fonts.ROLES}}
+    return fonts.font_face_css() + "\n" + stylesheet(layout, "epub", **context)

@@ -1,0 +1,144 @@
+"""The contract between stages: what readers produce and what layouts and outputs consume.
+
+Nothing downstream of a reader looks at the source file again; everything it needs is here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Primary language subtags written right to left.
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "syr", "ug", "ur", "yi"})
+FORMATS = ("pdf", "epub", "html")
+
+_TAG = re.compile(r"<[^>]*>")
+_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def normalise_lang(value: str) -> str | None:
+    """A BCP 47 tag from what people write (`ar_EG` becomes `ar-EG`); None when it is no tag."""
+    tag = value.strip().replace("_", "-")
+    if not _BCP47.match(tag):
+        return None
+    primary, *rest = tag.split("-")
+    return "-".join([primary.lower(), *(part.upper() if len(part) == 2 else part for part in rest)])
+
+
+def direction_of(lang: str) -> str:
+    return "rtl" if lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def slugify(text: str) -> str:
+    """ASCII letters, digits and single hyphens: safe as a file name on every system."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9_]+", "-", ascii_text.lower()).strip("-_")
+    return slug[:80].strip("-_")
+
+
+def fallback_slug(text: str) -> str:
+    """For a title and file name with no ASCII in them (an Arabic title, say): stable and short."""
+    return "article-" + hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article, read and cleaned; its body is safe HTML that a layout places as it is."""
+
+    slug: str
+    """ASCII, safe as a file name; unique within one run."""
+    title: str
+    source: Path
+    """The file the article was read from, for messages and for resolving its images."""
+    body_html: str
+    """Sanitised HTML fragment: readers escape text and build every element themselves."""
+    lang: str = "ar"
+    """BCP 47 language tag."""
+    dir: str = "rtl"
+    subtitle: str = ""
+    authors: tuple[str, ...] = ()
+    byline: str = ""
+    """The byline as the source wrote it ("كتب : م/ خالد عبد العزيز"); layouts fall back on authors."""
+    date: dt.date | None = None
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """What the reader had to guess or repair, reported with the article's name."""
+
+    @property
+    def text(self) -> str:
+        """Every character a reader will see, for font coverage and EPUB font subsets."""
+        body = html.unescape(_TAG.sub(" ", self.body_html))
+        return "\n".join([self.title, self.subtitle, self.byline, self.summary, *self.authors, *self.tags, body])
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a publication is made: CLI flag > publication file > publisher.toml > layout defaults."""
+
+    layout: str = "article"
+    formats: tuple[str, ...] = ("pdf", "epub")
+    page_size: str | None = None
+    """None: the layout's default."""
+    margins: str | None = None
+    digits: str | None = None
+    """`arabic-indic` or `western`; None follows the language (Arabic-Indic for Arabic)."""
+    layouts_dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What is being made from one or more articles; a single-article build is a publication of one."""
+
+    title: str
+    articles: tuple[Article, ...]
+    kind: str = "article"
+    options: Options = field(default_factory=Options)
+
+    @property
+    def lang(self) -> str:
+        return self.articles[0].lang
+
+    @property
+    def dir(self) -> str:
+        return self.articles[0].dir
+
+    @property
+    def slug(self) -> str:
+        return self.articles[0].slug if len(self.articles) == 1 else slugify(self.title) or "publication"
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for article in self.articles:
+            seen.update(dict.fromkeys(article.authors))
+        return tuple(seen)
+
+    @property
+    def date(self) -> dt.date | None:
+        dates = [a.date for a in self.articles if a.date]
+        return max(dates) if dates else None
+
+    @property
+    def digits(self) -> str:
+        if self.options.digits:
+            return self.options.digits
+        return "arabic-indic" if self.lang.split("-")[0] == "ar" else "western"
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a layout made of a publication: one HTML string and the files its URLs name.
+
+    The URLs in `html` are relative ("fonts/Amiri-Regular.ttf"); `assets` maps each to the file
+    it stands for. The PDF renderer may fetch these and nothing else; the HTML output copies them
+    beside the page; the EPUB packs them at the same paths.
+    """
+
+    html: str
+    assets: dict[str, Path]

@@ -1,0 +1,1 @@
+"""Outputs: the expensive stage, where documents become PDF, EPUB and HTML files."""

@@ -1,0 +1,114 @@
+"""PDF through WeasyPrint: one warm renderer per process, fonts only from fonts/, assets only
+from the document's own list."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from publisher import fonts
+from publisher.errors import EnvironmentProblem, RenderError
+from publisher.model import Document, Publication
+
+# The renderer's fontconfig sees fonts/ and nothing else: a character no bundled face covers
+# shows as a missing glyph (and is reported before rendering), never in a system font. Set
+# before WeasyPrint loads fontconfig; it affects only fontconfig in this process.
+os.environ["FONTCONFIG_FILE"] = str(fonts.FONTCONFIG_FILE)
+
+# Relative URLs in a document resolve against this base; the fetcher maps them back to files.
+BASE_URL = "file:///publisher-document/"
+
+
+@dataclass
+class RenderedPDF:
+    data: bytes
+    pages: int
+    warnings: list[str]
+
+
+@cache
+def _weasyprint():
+    try:
+        import weasyprint
+    except OSError as exc:  # cffi could not load Pango or HarfBuzz
+        raise EnvironmentProblem(
+            f"WeasyPrint cannot load a system library: {exc}",
+            hint="run 'make setup' as root, or: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0",
+        ) from None
+    return weasyprint
+
+
+@cache
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetFetcher(URLFetcher):
+        """Serves the document's declared assets and data: URLs; refuses everything else."""
+
+        def __init__(self, assets: dict, refused: list[str]):
+            super().__init__(allowed_protocols=("file", "data"))
+            self.assets = assets
+            self.refused = refused
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            relative = url.removeprefix(BASE_URL) if url.startswith(BASE_URL) else None
+            path = self.assets.get(relative) if relative is not None else None
+            if path is None:
+                self.refused.append(url)
+                raise ValueError(f"not an asset of this document: {url}")
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _content_type(path.suffix)})
+
+    return AssetFetcher
+
+
+def _content_type(suffix: str) -> str:
+    return {".ttf": "font/ttf", ".otf": "font/otf", ".png": "image/png", ".jpg": "image/jpeg",
+            ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}.get(suffix.lower(),
+                                                                                  "application/octet-stream")
+
+
+class _Collector(logging.Handler):
+    """WeasyPrint reports problems through logging; they belong to the article, not to stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
+    weasyprint = _weasyprint()
+    refused: list[str] = []
+    collector = _Collector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    previous_propagate = logger.propagate
+    logger.propagate = False
+    try:
+        fetcher = _fetcher_class()(document.assets, refused)
+        html = weasyprint.HTML(string=document.html, base_url=BASE_URL, url_fetcher=fetcher)
+        rendered = html.render(font_config=_font_config())
+        data = rendered.write_pdf(
+            pdf_identifier=True,  # an MD5 of the content: reproducible, unlike a random one
+            custom_metadata=True,
+        )
+    except Exception as exc:
+        raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate = previous_propagate
+    warnings = [f"refused to load {url}" for url in dict.fromkeys(refused)]
+    warnings += [m for m in collector.messages if "not an asset of this document" not in m]
+    return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings)

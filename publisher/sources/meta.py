@@ -1,0 +1,99 @@
+"""Front matter and the article fields it sets, shared by every reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from publisher.errors import InputError
+from publisher.model import Article, direction_of, fallback_slug, normalise_lang, slugify
+
+FIELDS = ("title", "subtitle", "author", "authors", "date", "lang", "dir", "summary", "tags", "slug")
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """A leading `---` YAML block, parsed with the safe loader, and the text after it."""
+    stripped = text.lstrip("\n")
+    if not stripped.startswith("---\n"):
+        return {}, text
+    end = stripped.find("\n---", 3)
+    if end == -1:
+        raise InputError("front matter opened with --- is never closed", path=path,
+                         hint="end it with a line holding only ---")
+    block, rest = stripped[4:end], stripped[end + 4 :]
+    rest = rest.split("\n", 1)[1] if "\n" in rest else ""
+    try:
+        meta = yaml.safe_load(block) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 2}" if mark else ""
+        raise InputError(f"front matter is not valid YAML{line}", path=path,
+                         hint="check quotes and colons in the --- block") from None
+    if not isinstance(meta, dict):
+        raise InputError("front matter must be a mapping of fields", path=path,
+                         hint=f"use fields such as {', '.join(FIELDS[:4])}")
+    return meta, rest
+
+
+def build_article(
+    meta: dict[str, Any],
+    *,
+    path: Path,
+    body_html: str,
+    title: str,
+    warnings: list[str],
+    byline: str = "",
+    authors: tuple[str, ...] = (),
+) -> Article:
+    """An Article from front matter and a reader's body; fields are checked, not trusted."""
+    lang = "ar"
+    if "lang" in meta:
+        lang = normalise_lang(str(meta["lang"])) or _bad(path, "lang", meta["lang"], "a language tag such as ar or en-GB")
+    direction = str(meta.get("dir") or direction_of(lang)).lower()
+    if direction not in ("rtl", "ltr"):
+        _bad(path, "dir", meta["dir"], "rtl or ltr")
+    # Front matter names the authors when it can; a byline found in the text is the fallback.
+    given = meta.get("authors", meta.get("author"))
+    if given:
+        authors = (given,) if isinstance(given, str) else tuple(str(a) for a in given)
+        byline = ""
+    tags = meta.get("tags", ())
+    tags = tuple(t.strip() for t in tags.split(",")) if isinstance(tags, str) else tuple(str(t) for t in tags or ())
+    title = str(meta.get("title") or title).strip()
+    slug = slugify(str(meta.get("slug", ""))) or slugify(title) or slugify(path.stem) or fallback_slug(title or path.name)
+    return Article(
+        slug=slug,
+        title=title,
+        source=path,
+        body_html=body_html,
+        lang=lang,
+        dir=direction,
+        subtitle=str(meta.get("subtitle") or ""),
+        authors=authors,
+        byline=byline,
+        date=_date(meta.get("date"), path),
+        summary=str(meta.get("summary") or ""),
+        tags=tags,
+        warnings=tuple(warnings),
+    )
+
+
+def _date(value: Any, path: Path) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        _bad(path, "date", value, "a date written YYYY-MM-DD")
+
+
+def _bad(path: Path, name: str, value: Any, expected: str) -> NoReturn:
+    raise InputError(f"front matter field {name}: {value!r} is not {expected}", path=path,
+                     hint=f"fix or remove the {name} field")
