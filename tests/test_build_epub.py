@@ -1,0 +1,99 @@
+"""The EPUB: valid under EPUBCheck, right to left where it should be, fonts subset, accessible."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from lxml import etree
+
+from conftest import epub_files, epubcheck
+
+NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf"}
+SAMPLES = {"000_96635321e4ee60bd": "rtl", "water-networks-2026": "rtl", "library-evening-hours": "ltr"}
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_epubcheck_reports_nothing(samples, name):
+    messages = epubcheck(samples / f"{name}.epub")
+    assert [m for m in messages if m["severity"] in ("FATAL", "ERROR", "WARNING")] == []
+
+
+@pytest.mark.parametrize(("name", "direction"), SAMPLES.items())
+def test_dir_and_lang_on_every_content_document_and_the_nav(samples, name, direction):
+    files = epub_files(samples / f"{name}.epub")
+    documents = [n for n in files if n.endswith(".xhtml")]
+    assert any(n.endswith("nav.xhtml") for n in documents) and len(documents) >= 2
+    for document in documents:
+        root = etree.fromstring(files[document])
+        body = root.find("x:body", NS)
+        for element in (root, body):
+            assert element.get("dir") == direction, (document, element.tag)
+            assert element.get("lang"), (document, element.tag)
+
+
+@pytest.mark.parametrize(("name", "direction"), SAMPLES.items())
+def test_spine_direction(samples, name, direction):
+    opf = etree.fromstring(epub_files(samples / f"{name}.epub")["EPUB/content.opf"])
+    assert opf.find("opf:spine", NS).get("page-progression-direction") == direction
+
+
+def test_accessibility_metadata(samples):
+    opf = etree.fromstring(epub_files(samples / "000_96635321e4ee60bd.epub")["EPUB/content.opf"])
+    properties = {}
+    for meta in opf.iterfind("opf:metadata/opf:meta", NS):
+        properties.setdefault(meta.get("property"), []).append(meta.text)
+    assert properties["schema:accessMode"] == ["textual"]
+    assert properties["schema:accessModeSufficient"] == ["textual"]
+    assert {"structuralNavigation", "tableOfContents"} <= set(properties["schema:accessibilityFeature"])
+    assert properties["schema:accessibilityHazard"] == ["none"]
+    summary = properties["schema:accessibilitySummary"][0]
+    assert re.search("[\u0600-\u06ff]", summary), "the summary is in the book's language"
+    assert properties["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert properties["dcterms:modified"][0].endswith("Z")
+
+
+def test_fonts_embedded_subset_with_media_types(samples):
+    files = epub_files(samples / "000_96635321e4ee60bd.epub")
+    opf = etree.fromstring(files["EPUB/content.opf"])
+    fonts = [item for item in opf.iterfind("opf:manifest/opf:item", NS) if item.get("href").endswith(".ttf")]
+    assert {f.get("href") for f in fonts} >= {"fonts/Amiri-Regular.ttf", "fonts/Tajawal-Bold.ttf"}
+    assert {f.get("media-type") for f in fonts} == {"font/ttf"}
+    from publisher.fonts import FONTS_DIR
+
+    for font in fonts:
+        embedded = files["EPUB/" + font.get("href")]
+        original = (FONTS_DIR / font.get("href").split("/")[-1]).read_bytes()
+        assert embedded[:4] == original[:4] and len(embedded) < len(original) / 2
+    css = files["EPUB/book.css"].decode()
+    assert 'url("fonts/Amiri-Regular.ttf")' in css
+
+
+def test_css_has_no_direction_or_unicode_bidi(samples):
+    files = epub_files(samples / "000_96635321e4ee60bd.epub")
+    for name, data in files.items():
+        if name.endswith(".css"):
+            assert not re.search(r"(^|[;{\s])(direction|unicode-bidi)\s*:", data.decode()), name
+
+
+def test_apple_books_shows_embedded_fonts(samples):
+    files = epub_files(samples / "water-networks-2026.epub")
+    options = etree.fromstring(files["META-INF/com.apple.ibooks.display-options.xml"])
+    assert options.findtext(".//option[@name='specified-fonts']") == "true"
+
+
+def test_identifier_and_modified_come_from_the_article(samples):
+    opf = etree.fromstring(epub_files(samples / "water-networks-2026.epub")["EPUB/content.opf"])
+    modified = opf.findtext("opf:metadata/opf:meta[@property='dcterms:modified']", namespaces=NS)
+    assert modified == "2026-11-20T00:00:00Z"
+    identifier = opf.findtext("opf:metadata/{http://purl.org/dc/elements/1.1/}identifier", namespaces=NS)
+    assert identifier.startswith("urn:uuid:")
+
+
+def test_chapter_holds_the_article(samples):
+    files = epub_files(samples / "000_96635321e4ee60bd.epub")
+    chapter = etree.fromstring(files["EPUB/000_96635321e4ee60bd.xhtml"])
+    headings = [h.text for h in chapter.iterfind(".//x:h2", NS)]
+    assert headings == ["أبرز محاور اللقاء", "نتائج اللقاء", "دلالات اللقاء"]
+    assert chapter.find(".//x:p[@class='byline']", NS).text == "كتب : م/ خالد عبد العزيز"
+    assert any(link.get("href") == "book.css" for link in chapter.iterfind(".//x:link", NS))

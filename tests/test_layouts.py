@@ -1,0 +1,65 @@
+"""Layouts: found by name, overridable one block at a time, and never a door for article text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import SEED, publisher
+
+
+def make_layout(root: Path, name: str, extends: str, template: str) -> None:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "layout.toml").write_text(f'description = "test layout"\nextends = "{extends}"\n')
+    (folder / "publication.html.j2").write_text(template, encoding="utf-8")
+
+
+def test_user_layout_overrides_one_block_and_keeps_the_rest(tmp_path):
+    make_layout(tmp_path / "mine", "weekly", "article",
+                '{% extends "article/publication.html.j2" %}'
+                '{% block byline %}<p class="byline">WEEKLY BYLINE</p>{% endblock %}')
+    run = publisher("build", SEED, "--out", tmp_path / "out", "-f", "html", "-f", "pdf",
+                    "--layouts-dir", tmp_path / "mine", "--layout", "weekly")
+    assert run.code == 0, run.stderr
+    page = (tmp_path / "out" / "000_96635321e4ee60bd.html").read_text(encoding="utf-8")
+    assert "WEEKLY BYLINE" in page and "كتب : م/ خالد عبد العزيز" not in page
+    assert "<h2>أبرز محاور اللقاء</h2>" in page and "@page" in page  # the rest is the built-in layout's
+    assert (tmp_path / "out" / "000_96635321e4ee60bd.pdf").stat().st_size > 10_000
+
+
+def test_user_folder_shadows_a_builtin_layout_of_the_same_name(tmp_path):
+    make_layout(tmp_path / "mine", "article", "article",
+                '{% extends "article/publication.html.j2" %}{% block dateline %}<p>SHADOW</p>{% endblock %}')
+    run = publisher("build", SEED, "--out", tmp_path / "out", "-f", "html", "--layouts-dir", tmp_path / "mine")
+    assert run.code == 0, run.stderr
+    assert "SHADOW" in (tmp_path / "out" / "000_96635321e4ee60bd.html").read_text(encoding="utf-8")
+
+
+def test_article_text_is_never_a_template_and_never_live_markup(tmp_path):
+    article = tmp_path / "hostile.md"
+    article.write_text('---\ntitle: "{{ 7*7 }} <script>alert(1)</script>"\nauthor: "<img src=x onerror=alert(1)>"\n'
+                       '---\n\n{% raw %}{{ config }}{% endraw %} <b onclick="x()">bold</b>\n\n'
+                       '![x](file:///etc/passwd) [link](javascript:alert(1))\n', encoding="utf-8")
+    run = publisher("build", article, "--out", tmp_path / "out", "-f", "html", "-f", "pdf")
+    assert run.code == 0, run.stderr
+    page = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
+    assert "{{ 7*7 }}" in page and "49" not in page
+    assert "{{ config }}" in page
+    from lxml import html
+
+    tree = html.fromstring(page)
+    assert tree.xpath("//script") == [] and tree.xpath("//img[not(starts-with(@src, 'fonts/'))]") == []
+    for element in tree.iter():
+        assert not [name for name in element.attrib if name.startswith("on")], element.tag
+        for name in ("href", "src"):
+            assert not element.get(name, "").startswith(("javascript:", "file:")), element.get(name)
+
+
+def test_renderer_reads_no_file_outside_the_document(tmp_path):
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n")
+    article = tmp_path / "leak.md"
+    article.write_text(f"# Leak\n\n![a]({secret.as_uri()})\n\n![b](/etc/hostname)\n", encoding="utf-8")
+    run = publisher("build", article, "--out", tmp_path / "out", "-f", "pdf")
+    assert run.code == 0, run.stderr
+    assert "refused to load" in run.stderr
