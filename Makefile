@@ -10,6 +10,7 @@ demo: setup
 	$(BIN)/publisher build articles/ --out dist/
 
 test: setup
+	$(BIN)/ruff check publisher tests
 	$(BIN)/python -m pytest -q
 
 lint: setup

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -28,7 +28,7 @@ app = typer.Typer(
 BUG_EXIT = 70
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     pdf = "pdf"
     epub = "epub"
     html = "html"
@@ -86,7 +86,7 @@ def build(
         if result.error:
             typer.echo(result.error.one_line(), err=True)
         elif not _State.quiet:
-            made = ", ".join(str(path) for path in result.outputs.values())
+            made = ", ".join(_shown(path) for path in result.outputs.values())
             pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
             typer.echo(f"wrote {made}{pages}")
 
@@ -110,6 +110,14 @@ def list_layouts(
         layout = layouts.find(name, tuple(layouts_dirs or ()))
         parent = f" (extends {layout.parent.name})" if layout.parent else ""
         typer.echo(f"{name:<12} {layout.description}{parent}")
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def main() -> None:

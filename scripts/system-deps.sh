@@ -6,7 +6,13 @@
 set -u
 
 missing=""
-has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+has_lib() {
+    if command -v ldconfig >/dev/null 2>&1 || [ -x /sbin/ldconfig ]; then
+        { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q "$1"
+    else
+        ls /usr/lib/*/"$1" /usr/lib/"$1" /usr/lib64/"$1" >/dev/null 2>&1
+    fi
+}
 
 has_lib 'libpango-1.0.so.0' || missing="$missing libpango-1.0-0"
 has_lib 'libpangoft2-1.0.so.0' || missing="$missing libpangoft2-1.0-0"

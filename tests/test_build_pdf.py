@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pypdf
 import pytest
-
 from conftest import ROOT, SEED, needs_poppler, pdf_text, publisher
 
 BUNDLED = {"Amiri", "Amiri-Bold", "Amiri-Italic", "Amiri-BoldItalic", "Tajawal", "Tajawal-Bold"}
@@ -136,3 +136,21 @@ def test_html_output_renders_to_the_same_pdf(samples, name):
     rendered = pypdf.PdfReader(__import__("io").BytesIO(again))
     assert len(rendered.pages) == len(original.pages)
     assert [p.extract_text() for p in rendered.pages] == [p.extract_text() for p in original.pages]
+
+
+def test_clean_article_builds_without_a_single_warning(tmp_path):
+    """WeasyPrint's warnings are reported; a well-formed article must cause none (a fontTools
+    fallback, a refused asset, a CSS the renderer ignores would all show up here)."""
+    run = publisher("build", ROOT / "articles" / "bulletin-water-2026.md", "--out", tmp_path)
+    assert run.code == 0
+    assert run.stderr == ""
+
+
+FIDELITY = ROOT.parent / "shared" / "tools" / "fidelity.py"
+
+
+@pytest.mark.skipif(not FIDELITY.is_file(), reason="../shared/tools/fidelity.py is not beside the project")
+def test_shared_fidelity_tool_agrees(samples):
+    proc = subprocess.run([sys.executable, str(FIDELITY), str(SEED), str(samples / "000_96635321e4ee60bd.pdf"),
+                           "--min", "pypdf=0.99"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -51,19 +52,18 @@ def build_article(
     """An Article from front matter and a reader's body; fields are checked, not trusted."""
     lang = "ar"
     if "lang" in meta:
-        lang = normalise_lang(str(meta["lang"])) or _bad(path, "lang", meta["lang"], "a language tag such as ar or en-GB")
+        lang = normalise_lang(str(meta["lang"])) or _bad(path, "lang", meta["lang"], "a language tag such as ar, en-GB")
     direction = str(meta.get("dir") or direction_of(lang)).lower()
     if direction not in ("rtl", "ltr"):
         _bad(path, "dir", meta["dir"], "rtl or ltr")
     # Front matter names the authors when it can; a byline found in the text is the fallback.
-    given = meta.get("authors", meta.get("author"))
-    if given:
-        authors = (given,) if isinstance(given, str) else tuple(str(a) for a in given)
-        byline = ""
-    tags = meta.get("tags", ())
-    tags = tuple(t.strip() for t in tags.split(",")) if isinstance(tags, str) else tuple(str(t) for t in tags or ())
+    field = "authors" if "authors" in meta else "author"
+    if given := _strings(meta.get(field), path, field, split=False):
+        authors, byline = given, ""
+    tags = _strings(meta.get("tags"), path, "tags", split=True)
     title = str(meta.get("title") or title).strip()
-    slug = slugify(str(meta.get("slug", ""))) or slugify(title) or slugify(path.stem) or fallback_slug(title or path.name)
+    slug = (slugify(str(meta.get("slug", ""))) or slugify(title) or slugify(path.stem)
+            or fallback_slug(title or path.name))
     return Article(
         slug=slug,
         title=title,
@@ -79,6 +79,19 @@ def build_article(
         tags=tags,
         warnings=tuple(warnings),
     )
+
+
+def _strings(value: Any, path: Path, name: str, *, split: bool) -> tuple[str, ...]:
+    """A list of names from a YAML list, or from one string (split on commas when `split`)."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        parts = re.split("[,،]", value) if split else [value]
+    elif isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        parts = [str(v) for v in value]
+    else:
+        _bad(path, name, value, "a name or a list of names")
+    return tuple(part.strip() for part in parts if part.strip())
 
 
 def _date(value: Any, path: Path) -> dt.date | None:
