@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from functools import cache
 
 # Old systems stored Arabic as presentation forms (contextual glyphs, U+FB50-U+FDFF and
 # U+FE70-U+FEFF): they look right but do not search, sort or shape. NFKC maps each back to its
@@ -41,3 +43,62 @@ def normalise(text: str) -> str:
 def digits(text: str, style: str) -> str:
     """Write the digits of `text` in `style`: `arabic-indic` (٠١٢) or `western` (012)."""
     return text.translate(_ARABIC_INDIC if style == "arabic-indic" else _WESTERN)
+
+
+# Month names across the Arab world (Egyptian and Gulf, Levantine, Maghrebi, Moroccan), from
+# CLDR through Babel, plus English; compared after folding hamza and taa marbuta variants.
+_MONTH_LOCALES = ("ar", "ar_SY", "ar_DZ", "ar_MA", "en")
+_DATE_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
+_DATE_NUMERIC = re.compile(r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})$")
+_DATE_WORDS = re.compile(r"^(?P<d>\d{1,2})\s+(?P<month>[^\d]+?)\s+(?P<y>\d{4})$")
+_LETTER_VARIANTS = str.maketrans("أإآةى", "اااهي")
+
+
+def _fold(word: str) -> str:
+    return " ".join(word.translate(_LETTER_VARIANTS).replace("،", " ").split()).lower()
+
+
+@cache
+def _months() -> dict[str, int]:
+    from babel.dates import get_month_names
+
+    months: dict[str, int] = {}
+    for locale in _MONTH_LOCALES:
+        for width in ("wide", "abbreviated"):
+            for number, name in get_month_names(width, locale=locale).items():
+                months[_fold(name)] = number
+    # "أيار/مايو", "مايو (أيار)": the two names given together
+    for name, number in list(months.items()):
+        for other, same in list(months.items()):
+            if same == number and other != name:
+                months[f"{name}/{other}"] = number
+    return months
+
+
+@cache
+def _weekdays() -> frozenset[str]:
+    from babel.dates import get_day_names
+
+    return frozenset(_fold(d) for loc in ("ar", "en") for d in get_day_names("wide", locale=loc).values())
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The date a whole line states ("الأحد 12 مايو 2024م", "12/5/2024", "2024-05-12"), or None.
+
+    Day before month, as Arabic copy writes it. A Hijri date (هـ) is not read as Gregorian.
+    """
+    line = digits(text.strip(), "western").rstrip(".،, ")
+    if len(line) > 40 or "هـ" in line:
+        return None
+    line = re.sub(r"(?<=\d)\s*م$", "", line)  # "2024م": the Gregorian era marker
+    first, _, rest = line.partition(" ")
+    if _fold(first.rstrip("،,")) in _weekdays():
+        line = rest.strip(" ،,-–")
+    for pattern in (_DATE_ISO, _DATE_NUMERIC, _DATE_WORDS):
+        if match := pattern.match(line):
+            month = int(match["m"]) if "m" in match.groupdict() else _months().get(_fold(match["month"]))
+            try:
+                return dt.date(int(match["y"]), month, int(match["d"])) if month else None
+            except ValueError:
+                return None
+    return None

@@ -14,12 +14,13 @@ from publisher import fonts, layouts
 from publisher.errors import PublisherError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
 from publisher.model import FORMATS, Article, Options, Publication
-from publisher.sources import collect_inputs, read_article
+from publisher.sources import ReadSettings, collect_inputs, read
 
 
 @dataclass
 class ArticleResult:
     source: Path
+    record: int | None = None
     article: Article | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     pages: int | None = None
@@ -30,18 +31,23 @@ class ArticleResult:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def label(self) -> str:
+        return f"{self.source} record {self.record}" if self.record else str(self.source)
+
 
 def build(
     inputs: Iterable[Path],
     out: Path,
     options: Options,
     on_result: Callable[[ArticleResult], None] | None = None,
+    settings: ReadSettings | None = None,
 ) -> list[ArticleResult]:
     unknown = [f for f in options.formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"unknown format {unknown[0]!r}", hint=f"choose from {', '.join(FORMATS)}")
     layouts.find(options.layout, options.layouts_dirs)  # a wrong layout name fails before any work
-    results = _read_all(collect_inputs(inputs))
+    results = _read_all(collect_inputs(inputs), settings or ReadSettings())
     prepare_output_folder(out)
     for result in results:
         if result.ok:
@@ -51,18 +57,16 @@ def build(
     return results
 
 
-def _read_all(paths: list[Path]) -> list[ArticleResult]:
+def _read_all(paths: list[Path], settings: ReadSettings) -> list[ArticleResult]:
     results, slugs = [], set()
     for path in paths:
-        result = ArticleResult(source=path)
-        try:
-            article = read_article(path)
-        except PublisherError as exc:
-            result.error = exc
-        else:
-            result.article = _unique(article, slugs)
-            result.warnings.extend(article.warnings)
-        results.append(result)
+        for item in read(path, settings):
+            if isinstance(item, PublisherError):
+                results.append(ArticleResult(source=path, record=item.record, error=item))
+            else:
+                article = _unique(item, slugs)
+                results.append(ArticleResult(source=path, record=article.record, article=article,
+                                             warnings=list(article.warnings)))
     return results
 
 

@@ -65,24 +65,36 @@ def build(
     layout: Annotated[str, typer.Option("--layout", "-l", help="Layout name (see 'publisher layouts').")] = "article",
     layouts_dirs: Annotated[list[Path] | None, typer.Option(
         "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")] = False,
+    field_map: Annotated[list[str] | None, typer.Option(
+        "--map", metavar="FIELD=NAME",
+        help="For JSON exports: the name your export uses for a field, e.g. --map title=headline_ar; repeatable. "
+             "Fields: title, content, author, date, subtitle, summary, tags, lang, url, source, slug.")] = None,
 ) -> None:
     """Build each article into OUT/<slug>.pdf and OUT/<slug>.epub (and .html with --format html).
+
+    \b
+    Articles: Markdown (.md), plain text and wire copy (.txt), Word (.docx), HTML (.html),
+    JSON (.json, an array of articles) and JSON Lines (.jsonl, one article a line).
 
     \b
     Examples:
       publisher build articles/
       publisher build report.md --format pdf --out print/
+      publisher build export.jsonl --map title=headline_ar --map content=body_ar
       publisher build notes.txt -f html -f pdf --layouts-dir my-layouts --layout weekly
     """
     from publisher.build import build as run_build
     from publisher.model import Options
 
+    _State.quiet, _State.debug = _State.quiet or quiet, _State.debug or debug
     chosen = tuple(dict.fromkeys(f.value for f in formats)) if formats else ("pdf", "epub")
     options = Options(layout=layout, formats=chosen, layouts_dirs=tuple(layouts_dirs or ()))
 
     def report(result) -> None:
         for warning in result.warnings:
-            typer.echo(f"warning: {result.source}: {warning}", err=True)
+            typer.echo(f"warning: {result.label}: {warning}", err=True)
         if result.error:
             typer.echo(result.error.one_line(), err=True)
         elif not _State.quiet:
@@ -90,13 +102,61 @@ def build(
             pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
             typer.echo(f"wrote {made}{pages}")
 
-    results = run_build(inputs, out, options, on_result=report)
+    results = run_build(inputs, out, options, on_result=report, settings=_read_settings(field_map))
     failed = [r for r in results if not r.ok]
     if not _State.quiet or failed:
         typer.echo(f"{len(results) - len(failed)} of {len(results)} articles built into {out}/"
-                   + (f"; failed: {', '.join(str(r.source) for r in failed)}" if failed else ""), err=bool(failed))
+                   + (f"; failed: {', '.join(r.label for r in failed)}" if failed else ""), err=bool(failed))
     if failed:
         raise typer.Exit(2 if len(failed) == len(results) else 1)
+
+
+@app.command()
+def inspect(
+    inputs: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Article files or folders.",
+                                                 show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one article a line.")] = False,
+    field_map: Annotated[list[str] | None, typer.Option("--map", metavar="FIELD=NAME",
+                                                        help="As for build, for JSON exports.")] = None,
+) -> None:
+    """Show what publisher reads in a file: title, metadata and the tree of blocks.
+
+    \b
+    Examples:
+      publisher inspect articles/000_96635321e4ee60bd.txt
+      publisher inspect export.jsonl --json
+    """
+    import json
+
+    from publisher.outline import as_text, outline
+    from publisher.sources import collect_inputs, read
+
+    failed = total = 0
+    for path in collect_inputs(inputs):
+        for item in read(path, _read_settings(field_map)):
+            total += 1
+            if isinstance(item, PublisherError):
+                failed += 1
+                typer.echo(item.one_line(), err=True)
+            elif as_json:
+                typer.echo(json.dumps(outline(item), ensure_ascii=False))
+            else:
+                typer.echo(as_text(outline(item)))
+    if failed:
+        raise typer.Exit(2 if failed == total else 1)
+
+
+def _read_settings(field_map: list[str] | None):
+    from publisher.errors import UsageError
+    from publisher.sources import ReadSettings
+
+    pairs = {}
+    for item in field_map or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise UsageError(f"--map {item!r} is not FIELD=NAME", hint="for example --map title=headline")
+        pairs[name.strip()] = value.strip()
+    return ReadSettings(field_map=pairs)
 
 
 @app.command("layouts")
@@ -122,25 +182,17 @@ def _shown(path: Path) -> str:
 
 def main() -> None:
     try:
-        # Outside standalone mode Click returns the code of a typer.Exit instead of exiting.
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
+        # Click (inside Typer) prints usage errors itself and exits 2; typer.Exit becomes SystemExit.
+        app()
     except PublisherError as exc:
         typer.echo(exc.one_line(), err=True)
         if _State.debug:
             traceback.print_exc()
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # Click's usage errors are handled below; anything else is a bug.
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
+    except Exception as exc:  # anything else is a bug in publisher, not a problem with the input
         typer.echo(f"bug: {type(exc).__name__}: {exc} (run with --debug for the traceback, and report it)", err=True)
         if _State.debug:
             traceback.print_exc()

@@ -11,14 +11,18 @@ class PublisherError(Exception):
     category = "error"
     exit_code = 2
 
-    def __init__(self, message: str, *, path: Path | str | None = None, hint: str | None = None):
+    def __init__(
+        self, message: str, *, path: Path | str | None = None, hint: str | None = None, record: int | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.path = path
         self.hint = hint
+        self.record = record
+        """The record, counting from 1, in a file of many articles."""
 
     def __str__(self) -> str:
-        where = f"{self.path}: " if self.path else ""
+        where = f"{self.path}{f' record {self.record}' if self.record else ''}: " if self.path else ""
         fix = f" ({self.hint})" if self.hint else ""
         return f"{where}{self.message}{fix}"
 

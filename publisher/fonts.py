@@ -6,6 +6,7 @@ PDF renderer is confined to that folder through fonts/fonts.conf (see outputs/pd
 
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ FONTCONFIG_FILE = FONTS_DIR / "fonts.conf"
 ROLES = ("body", "heading")
 # Where fonts sit in every document publisher writes: beside the HTML, inside the EPUB.
 URL_PREFIX = "fonts/"
+# Variation selectors choose a glyph form; they have none of their own to miss.
+_INVISIBLE = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def missing_characters(text: str) -> list[str]:
     missing = {
         ch for ch in set(text)
         if ord(ch) not in covered and not ch.isspace() and unicodedata.category(ch)[0] not in ("C", "Z")
+        and not _INVISIBLE.match(ch)
     }
     return sorted(missing)
 

@@ -205,6 +205,8 @@ def compose(publication, target: str = "print", articles=None):
         and_word=lambda lang: _AND_WORD.get(_primary(lang), " and "),
     )
     assets = {face.url: face.path for face in fonts.faces()}
+    for article in chosen:
+        assets.update(article.assets)
     return Document(html=html, assets=assets)
 
 

@@ -17,6 +17,10 @@ from pathlib import Path
 RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "syr", "ug", "ur", "yi"})
 FORMATS = ("pdf", "epub", "html")
 
+# An asset is a file that was checked to lie where the article may read, or bytes taken out of
+# the article itself (an image inside a Word file).
+Asset = Path | bytes
+
 _TAG = re.compile(r"<[^>]*>")
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
@@ -39,6 +43,14 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9_]+", "-", ascii_text.lower()).strip("-_")
     return slug[:80].strip("-_")
+
+
+def title_slug(title: str) -> str:
+    """A slug from a title written mostly in Latin letters; "" for an Arabic title, whose few
+    ASCII characters (a "4" in "4 نساء…") would make a name that says nothing and collides."""
+    letters = [ch for ch in title if ch.isalpha()]
+    latin = sum(ch.isascii() for ch in letters)
+    return slugify(title) if letters and latin * 2 >= len(letters) else ""
 
 
 def fallback_slug(text: str) -> str:
@@ -64,17 +76,31 @@ class Article:
     authors: tuple[str, ...] = ()
     byline: str = ""
     """The byline as the source wrote it ("كتب : م/ خالد عبد العزيز"); layouts fall back on authors."""
+    dateline: str = ""
+    """The date line as the source wrote it; layouts fall back on a date formatted from `date`."""
     date: dt.date | None = None
     summary: str = ""
     tags: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     """What the reader had to guess or repair, reported with the article's name."""
+    meta: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    """What the source said that has no field of its own: url, source (the newspaper), …"""
+    record: int | None = None
+    """Where in a file of many articles (a JSON Lines export) this one stood, counting from 1."""
+    assets: dict[str, Asset] = field(default_factory=dict, hash=False, compare=False)
+    """Images the body names by relative URL ("images/3f2a….jpg"): a checked file, or bytes."""
+
+    @property
+    def label(self) -> str:
+        """How messages name the article: its file, and its record in a file of many."""
+        return f"{self.source} record {self.record}" if self.record else str(self.source)
 
     @property
     def text(self) -> str:
         """Every character a reader will see, for font coverage and EPUB font subsets."""
         body = html.unescape(_TAG.sub(" ", self.body_html))
-        return "\n".join([self.title, self.subtitle, self.byline, self.summary, *self.authors, *self.tags, body])
+        return "\n".join([self.title, self.subtitle, self.byline, self.dateline, self.summary, *self.authors,
+                          *self.tags, body])
 
 
 @dataclass(frozen=True)
@@ -136,9 +162,21 @@ class Document:
     """What a layout made of a publication: one HTML string and the files its URLs name.
 
     The URLs in `html` are relative ("fonts/Amiri-Regular.ttf"); `assets` maps each to the file
-    it stands for. The PDF renderer may fetch these and nothing else; the HTML output copies them
+    or bytes it stands for. The PDF renderer may fetch these and nothing else; the HTML output copies them
     beside the page; the EPUB packs them at the same paths.
     """
 
     html: str
-    assets: dict[str, Path]
+    assets: dict[str, Asset]
+
+
+def asset_bytes(asset: Asset) -> bytes:
+    return asset if isinstance(asset, bytes) else asset.read_bytes()
+
+
+MEDIA_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".png": "image/png", ".jpg": "image/jpeg",
+               ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
+
+
+def media_type(url: str) -> str:
+    return MEDIA_TYPES.get(Path(url).suffix.lower(), "application/octet-stream")

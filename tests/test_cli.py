@@ -68,7 +68,8 @@ def test_missing_file(tmp_path):
 def test_unknown_extension(tmp_path):
     odd = tmp_path / "article.rtf"
     odd.write_text("x")
-    _one_line_error(publisher("build", odd, "--out", tmp_path), 2, "article.rtf", "supported: .markdown, .md, .txt")
+    run = publisher("build", odd, "--out", tmp_path)
+    _one_line_error(run, 2, "article.rtf", "supported: .docx, .htm, .html, .json")
 
 
 def test_broken_front_matter_names_file_and_line(tmp_path):
@@ -81,9 +82,9 @@ def test_nul_bytes_and_bad_encoding(tmp_path):
     binary = tmp_path / "binary.txt"
     binary.write_bytes(b"abc\x00def")
     _one_line_error(publisher("build", binary, "--out", tmp_path / "out"), 2, "binary.txt", "offset 3")
-    latin = tmp_path / "latin.txt"
-    latin.write_bytes("caf\xe9 au lait\n".encode("latin-1"))
-    _one_line_error(publisher("build", latin, "--out", tmp_path / "out"), 2, "latin.txt", "byte offset 3")
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_bytes(b"ab" + bytes(range(0x80, 0x100)) * 3)
+    _one_line_error(publisher("build", garbage, "--out", tmp_path / "out"), 2, "garbage.txt", "byte offset 2")
 
 
 def test_one_bad_article_among_good_ones_exits_1_and_builds_the_rest(tmp_path):

@@ -55,11 +55,29 @@ def test_article_text_is_never_a_template_and_never_live_markup(tmp_path):
             assert not element.get(name, "").startswith(("javascript:", "file:")), element.get(name)
 
 
-def test_renderer_reads_no_file_outside_the_document(tmp_path):
+def test_images_outside_the_article_folder_are_not_read(tmp_path):
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"\x89PNG\r\n\x1a\n")
-    article = tmp_path / "leak.md"
-    article.write_text(f"# Leak\n\n![a]({secret.as_uri()})\n\n![b](/etc/hostname)\n", encoding="utf-8")
-    run = publisher("build", article, "--out", tmp_path / "out", "-f", "pdf")
+    folder = tmp_path / "article"
+    folder.mkdir()
+    article = folder / "leak.md"
+    article.write_text(f"# Leak\n\n![a]({secret.as_uri()})\n\n![b](/etc/hostname)\n\n![c](../secret.png)\n",
+                       encoding="utf-8")
+    run = publisher("build", article, "--out", tmp_path / "out", "-f", "pdf", "-f", "html")
     assert run.code == 0, run.stderr
-    assert "refused to load" in run.stderr
+    # markdown-it refuses the file: URL itself; the other two are refused by publisher
+    assert run.stderr.count("its alt text is kept instead") == 2
+    assert not (tmp_path / "out" / "images").exists()
+
+
+def test_renderer_fetches_nothing_a_layout_names_outside_the_document(tmp_path):
+    """Even a layout cannot make the renderer read a file that is not one of the document's assets."""
+    make_layout(tmp_path / "mine", "leaky", "article",
+                '{% extends "article/publication.html.j2" %}{% block content %}'
+                '<img src="file:///etc/hostname"><img src="/etc/passwd"><img src="../../etc/passwd">'
+                '<link rel="stylesheet" href="file:///etc/passwd">{{ super() }}{% endblock %}')
+    run = publisher("build", SEED, "--out", tmp_path / "out", "-f", "pdf", "--layouts-dir", tmp_path / "mine",
+                    "--layout", "leaky")
+    assert run.code == 0, run.stderr
+    assert "refused to load file:///etc/hostname" in run.stderr
+    assert "refused to load file:///etc/passwd" in run.stderr

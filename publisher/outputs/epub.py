@@ -14,7 +14,7 @@ from lxml import etree
 
 from publisher import fonts
 from publisher.layouts import compose, epub_stylesheet
-from publisher.model import Publication
+from publisher.model import Publication, asset_bytes, media_type
 
 # dcterms:modified is required; an undated publication gets this fixed instant, not the clock.
 UNDATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -69,6 +69,10 @@ def make_epub(publication: Publication) -> bytes:
         chapter.add_item(css)
         book.add_item(chapter)
         chapters.append(chapter)
+    images = {url: asset for article in publication.articles for url, asset in article.assets.items()}
+    for number, (url, asset) in enumerate(sorted(images.items()), start=1):
+        book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=url, media_type=media_type(url),
+                                    content=asset_bytes(asset)))
     characters = frozenset("".join(a.text for a in publication.articles) + publication.title
                            + _CONTENTS.get(primary, "Contents") + "0123456789٠١٢٣٤٥٦٧٨٩")
     for number, face in enumerate(fonts.faces(), start=1):

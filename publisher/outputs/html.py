@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from publisher.files import inside, write_atomic
-from publisher.model import Document
+from publisher.model import Document, asset_bytes
 
 
 def write_html(document: Document, out: Path, name: str) -> list[Path]:
     """OUT/<name>.html, and each asset at the relative URL the document names it by."""
     page = inside(out, f"{name}.html")
     written = []
-    for url, source in sorted(document.assets.items()):
+    for url, asset in sorted(document.assets.items()):
         target = inside(out, url)
-        if not target.exists() or target.stat().st_size != source.stat().st_size:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.part")
-            shutil.copyfile(source, temporary)
-            temporary.replace(target)
+        data = asset_bytes(asset)
+        # Fonts and images are shared by every page in the folder: written once, then left alone.
+        if not target.exists() or target.read_bytes() != data:
+            write_atomic(target, data)
         written.append(target)
     write_atomic(page, document.html.encode("utf-8"))
     return [page, *written]

@@ -10,7 +10,7 @@ from functools import cache
 
 from publisher import fonts
 from publisher.errors import EnvironmentProblem, RenderError
-from publisher.model import Document, Publication
+from publisher.model import Document, Publication, asset_bytes, media_type
 
 # The renderer's fontconfig sees fonts/ and nothing else: a character no bundled face covers
 # shows as a missing glyph (and is reported before rendering), never in a system font. Set
@@ -62,19 +62,13 @@ def _fetcher_class():
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             relative = url.removeprefix(BASE_URL) if url.startswith(BASE_URL) else None
-            path = self.assets.get(relative) if relative is not None else None
-            if path is None:
+            asset = self.assets.get(relative) if relative is not None else None
+            if asset is None:
                 self.refused.append(url)
                 raise ValueError(f"not an asset of this document: {url}")
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _content_type(path.suffix)})
+            return URLFetcherResponse(url, asset_bytes(asset), {"Content-Type": media_type(relative)})
 
     return AssetFetcher
-
-
-def _content_type(suffix: str) -> str:
-    return {".ttf": "font/ttf", ".otf": "font/otf", ".png": "image/png", ".jpg": "image/jpeg",
-            ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}.get(suffix.lower(),
-                                                                                  "application/octet-stream")
 
 
 class _Collector(logging.Handler):

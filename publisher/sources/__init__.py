@@ -1,30 +1,67 @@
-"""Readers: one module a format, chosen by file suffix, each turning a file into an Article."""
+"""Readers: one module a format, chosen by file suffix, all with one signature.
+
+Each reader module has `read(path, settings) -> Iterator[Article | InputError]`: a file of one
+article yields one Article (and raises InputError when the file is unusable); a file of many
+(JSON Lines) yields an InputError in place of each bad record, so the others still build.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 
-from publisher.errors import InputError
+from publisher.errors import InputError, PublisherError
 from publisher.model import Article
 
 # suffix -> module under publisher.sources; imported on first use so unused formats cost nothing.
-READERS = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+READERS = {
+    ".md": "markdown", ".markdown": "markdown",
+    ".txt": "text",
+    ".html": "html", ".htm": "html",
+    ".docx": "docx",
+    ".json": "records", ".jsonl": "records",
+}
 
 
-def reader_for(path: Path) -> Callable[[Path], Article]:
+@dataclass(frozen=True)
+class ReadSettings:
+    """What a reader may be told from the command line."""
+
+    field_map: dict[str, str] = field(default_factory=dict)
+    """Article field -> the name a JSON export uses for it (`--map title=headline_ar`)."""
+
+
+def reader_for(path: Path) -> ModuleType:
     name = READERS.get(path.suffix.lower())
     if name is None:
         raise InputError(
             f"unknown article format {path.suffix or '(no suffix)'!r}",
             path=path, hint=f"supported: {', '.join(sorted(READERS))}",
         )
-    return import_module(f"publisher.sources.{name}").read
+    return import_module(f"publisher.sources.{name}")
 
 
-def read_article(path: Path) -> Article:
-    return reader_for(path)(path)
+def read(path: Path, settings: ReadSettings | None = None) -> Iterator[Article | PublisherError]:
+    """Every article in `path`, or the error that stands in for it; never raises for bad input."""
+    settings = settings or ReadSettings()
+    try:
+        yield from reader_for(path).read(path, settings)
+    except PublisherError as exc:
+        yield exc
+
+
+def read_article(path: Path, settings: ReadSettings | None = None) -> Article:
+    """The one article in `path`, for callers that expect exactly one; errors are raised."""
+    items = list(read(path, settings))
+    for item in items:
+        if isinstance(item, PublisherError):
+            raise item
+    if len(items) != 1:
+        raise InputError(f"holds {len(items)} articles, not one", path=path)
+    return items[0]
 
 
 def collect_inputs(inputs: Iterable[Path]) -> list[Path]:

@@ -3,36 +3,61 @@
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.arabic import normalise
 from publisher.errors import InputError
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# charset-normalizer's codec names, as people know them.
+_KNOWN_AS = {"cp1256": "windows-1256", "iso8859_6": "ISO-8859-6", "cp1252": "windows-1252", "cp1250": "windows-1250"}
 
 
-def read_text(path: Path) -> str:
-    """The file's text with LF line ends and Arabic letters normalised."""
+@dataclass(frozen=True)
+class Text:
+    text: str
+    """With LF line ends and Arabic letters normalised."""
+    warnings: tuple[str, ...] = ()
+
+
+def read_text(path: Path) -> Text:
+    return decode_text(read_bytes(path), path)
+
+
+def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", path=path, hint="check the path") from None
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", path=path) from None
-    return normalise(decode(data, path).replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def decode(data: bytes, path: Path) -> str:
-    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
-    if encoding == "utf-8" and (nul := data.find(b"\0")) != -1:
-        raise InputError(
-            f"holds a NUL byte at offset {nul}: this is binary data, not an article",
-            path=path, hint="export the article as text, Markdown or Word",
-        )
+def decode_text(data: bytes, path: Path) -> Text:
+    text, encoding = decode(data, path)
+    warnings = (f"not UTF-8: read as {encoding}; check the text, or save the file as UTF-8",) if encoding else ()
+    return Text(normalise(text.replace("\r\n", "\n").replace("\r", "\n")), warnings)
+
+
+def decode(data: bytes, path: Path) -> tuple[str, str | None]:
+    """The text, and the encoding it was guessed to be in when it was neither UTF-8 nor marked by a BOM."""
+    bom = next((name for mark, name in _BOMS if data.startswith(mark)), None)
+    if bom is None and (nul := data.find(b"\0")) != -1:
+        raise InputError(f"holds a NUL byte at offset {nul}: this is binary data, not an article",
+                         path=path, hint="export the article as text, Markdown, HTML or Word")
     try:
-        return data.decode(encoding)
+        return data.decode(bom or "utf-8"), None
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"is not valid {exc.encoding} text (byte offset {exc.start})",
-            path=path, hint="save the file as UTF-8",
-        ) from None
+        if bom:
+            raise InputError(f"is not valid {exc.encoding} text (byte offset {exc.start})", path=path,
+                             hint="save the file as UTF-8") from None
+        first_bad = exc.start
+    # Not UTF-8: archives hold Windows-1256 and ISO-8859-6; let charset-normalizer tell which.
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(f"is not text in any encoding publisher recognises (byte offset {first_bad} "
+                         "is not UTF-8)", path=path, hint="save the file as UTF-8") from None
+    return str(best), _KNOWN_AS.get(best.encoding, best.encoding)

@@ -5,26 +5,35 @@ Raw HTML inside Markdown is escaped, not passed through: article text is data.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from publisher.model import Article
+from publisher.sources.assets import Refused, local_image
 from publisher.sources.decode import read_text
-from publisher.sources.meta import build_article, split_front_matter
+from publisher.sources.meta import build_article, front_matter_and_sidecar
 
 
 @cache
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table").use(footnote_plugin)
+    parser = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table").use(footnote_plugin)
+    # The "↩" back-link after each footnote means nothing on paper and no bundled font has it.
+    parser.add_render_rule("footnote_anchor", lambda *args: "")
+    return parser
 
 
-def read(path: Path):
-    meta, text = split_front_matter(read_text(path), path)
+def read(path: Path, settings=None) -> Iterator[Article]:
+    decoded = read_text(path)
+    meta, text = front_matter_and_sidecar(decoded.text, path)
     parser = _parser()
-    tokens = parser.parse(text)
-    warnings: list[str] = []
+    env: dict = {}
+    tokens = parser.parse(text, env)
+    warnings: list[str] = list(decoded.warnings)
     title = ""
     # A first-level heading at the very top is the title when front matter gives none.
     if not meta.get("title") and len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
@@ -34,8 +43,28 @@ def read(path: Path):
     if not title and not meta.get("title"):
         title = path.stem.replace("_", " ").replace("-", " ")
         warnings.append(f"no title given: used the file name ({title!r}); add a title in front matter")
-    body = parser.renderer.render(tokens, parser.options, {})
-    return build_article(meta, path=path, body_html=body, title=title, warnings=warnings)
+    assets = _take_images(tokens, path, warnings)
+    body = parser.renderer.render(tokens, parser.options, env)
+    yield build_article(meta, path=path, body_html=body, title=title, warnings=warnings, assets=assets)
+
+
+def _take_images(tokens, path: Path, warnings: list[str]) -> dict[str, Path]:
+    """Local images become assets under their content name; any other becomes its alt text."""
+    assets: dict[str, Path] = {}
+    for token in tokens:
+        for index, child in enumerate(token.children or ()):
+            if child.type != "image":
+                continue
+            try:
+                url, file = local_image(str(child.attrs.get("src", "")), path)
+            except Refused as refusal:
+                warnings.append(f"{refusal}: its alt text is kept instead")
+                alt = child.content or ""
+                token.children[index] = Token("text", "", 0, content=alt)
+                continue
+            child.attrs["src"] = url
+            assets[url] = file
+    return assets
 
 
 def _demote_headings(tokens) -> None:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import yaml
 
 from publisher.errors import InputError
-from publisher.model import Article, direction_of, fallback_slug, normalise_lang, slugify
+from publisher.model import Article, direction_of, fallback_slug, normalise_lang, slugify, title_slug
 
 FIELDS = ("title", "subtitle", "author", "authors", "date", "lang", "dir", "summary", "tags", "slug")
 
@@ -39,6 +39,30 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     return meta, rest
 
 
+def front_matter_and_sidecar(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """Front matter, over a sidecar <name>.yml (or .yaml) beside the file, and the text after it."""
+    meta, rest = split_front_matter(text, path)
+    return {**load_sidecar(path), **meta}, rest
+
+
+def load_sidecar(path: Path) -> dict[str, Any]:
+    for suffix in (".yml", ".yaml"):
+        sidecar = path.with_suffix(suffix)
+        if sidecar.is_file():
+            try:
+                meta = yaml.safe_load(sidecar.read_text(encoding="utf-8-sig")) or {}
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                mark = getattr(exc, "problem_mark", None)
+                line = f" at line {mark.line + 1}" if mark else ""
+                raise InputError(f"sidecar is not valid UTF-8 YAML{line}", path=sidecar,
+                                 hint="check quotes and colons") from None
+            if not isinstance(meta, dict):
+                raise InputError("sidecar must be a mapping of fields", path=sidecar,
+                                 hint=f"use fields such as {', '.join(FIELDS[:4])}")
+            return meta
+    return {}
+
+
 def build_article(
     meta: dict[str, Any],
     *,
@@ -47,7 +71,10 @@ def build_article(
     title: str,
     warnings: list[str],
     byline: str = "",
+    dateline: str = "",
     authors: tuple[str, ...] = (),
+    record: int | None = None,
+    assets: dict | None = None,
 ) -> Article:
     """An Article from front matter and a reader's body; fields are checked, not trusted."""
     lang = "ar"
@@ -62,7 +89,7 @@ def build_article(
         authors, byline = given, ""
     tags = _strings(meta.get("tags"), path, "tags", split=True)
     title = str(meta.get("title") or title).strip()
-    slug = (slugify(str(meta.get("slug", ""))) or slugify(title) or slugify(path.stem)
+    slug = (slugify(str(meta.get("slug", ""))) or title_slug(title) or slugify(path.stem)
             or fallback_slug(title or path.name))
     return Article(
         slug=slug,
@@ -74,10 +101,13 @@ def build_article(
         subtitle=str(meta.get("subtitle") or ""),
         authors=authors,
         byline=byline,
+        dateline=dateline,
         date=_date(meta.get("date"), path),
         summary=str(meta.get("summary") or ""),
         tags=tags,
         warnings=tuple(warnings),
+        record=record,
+        assets=assets or {},
     )
 
 

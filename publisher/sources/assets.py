@@ -1,0 +1,52 @@
+"""Images an article names: only files inside the article's own folder, renamed by content.
+
+A reader hands each `src` it finds to `local_image`; what comes back is the URL the body should
+use ("images/3f2a9c….jpg") and the file, checked. Anything else (a remote URL, a path that climbs
+out of the folder, a missing file, a file that is not an image) is refused with a reason, and
+the reader keeps the image's alt text so no word is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from publisher.model import MEDIA_TYPES
+
+IMAGE_SUFFIXES = frozenset(s for s, t in MEDIA_TYPES.items() if t.startswith("image/"))
+_SIGNATURES = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif", b"RIFF": ".webp"}
+
+
+class Refused(Exception):
+    """Why an image was not taken; the reader turns it into a warning."""
+
+
+def local_image(src: str, article: Path) -> tuple[str, Path]:
+    src = src.strip()
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc or src.startswith("//"):
+        raise Refused(f"image {src[:80]!r} is not a file beside the article (remote and absolute URLs are not loaded)")
+    folder = article.parent.resolve()
+    path = (folder / unquote(parts.path)).resolve()
+    if not path.is_relative_to(folder):
+        raise Refused(f"image {src[:80]!r} lies outside the article's folder")
+    if not path.is_file():
+        raise Refused(f"image {src[:80]!r} not found")
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise Refused(f"image {src[:80]!r} is not a PNG, JPEG, GIF, WebP or SVG file")
+    return content_url(path.read_bytes(), path.suffix), path
+
+
+def content_url(data: bytes, suffix: str) -> str:
+    """A name from the bytes: the same picture is stored once, and two pictures never collide."""
+    return f"images/{hashlib.sha256(data).hexdigest()[:20]}{suffix.lower()}"
+
+
+def sniff_suffix(data: bytes) -> str | None:
+    """The image type from its first bytes, for images that come without a file name."""
+    for signature, suffix in _SIGNATURES.items():
+        if data.startswith(signature):
+            return suffix
+    return ".svg" if re.match(rb"\s*(<\?xml[^>]*>\s*)?<svg", data[:512]) else None
