@@ -23,7 +23,8 @@ _STRAY_MARKS = re.compile(
     f"|(?<=[{_LATIN_LETTER}])\u200e+|\u200e+(?=[{_LATIN_LETTER}])"
 )
 
-_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+_NATIVE = {"arabic-indic": str.maketrans("0123456789۰۱۲۳۴۵۶۷۸۹", "٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩"),
+           "persian": str.maketrans("0123456789٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹۰۱۲۳۴۵۶۷۸۹")}
 _WESTERN = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
@@ -41,8 +42,8 @@ def normalise(text: str) -> str:
 
 
 def digits(text: str, style: str) -> str:
-    """Write the digits of `text` in `style`: `arabic-indic` (٠١٢) or `western` (012)."""
-    return text.translate(_ARABIC_INDIC if style == "arabic-indic" else _WESTERN)
+    """Write the digits of `text` in `style`: `arabic-indic` (٠١٢), `persian` (۰۱۲) or `western` (012)."""
+    return text.translate(_NATIVE.get(style, _WESTERN))
 
 
 # Month names across the Arab world (Egyptian and Gulf, Levantine, Maghrebi, Moroccan), from

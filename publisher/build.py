@@ -7,11 +7,11 @@ with its error and the others go on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publisher import fonts, layouts
-from publisher.errors import PublisherError, UsageError
+from publisher.errors import EnvironmentProblem, PublisherError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
 from publisher.model import FORMATS, Article, Options, Publication
 from publisher.sources import ReadSettings, collect_inputs, read
@@ -72,8 +72,6 @@ def _read_all(paths: list[Path], settings: ReadSettings) -> list[ArticleResult]:
 
 def _unique(article: Article, taken: set[str]) -> Article:
     """Two articles may not write the same file: a repeated slug gets -2, -3, ..."""
-    from dataclasses import replace
-
     slug, number = article.slug, 1
     while slug in taken:
         number += 1
@@ -83,6 +81,8 @@ def _unique(article: Article, taken: set[str]) -> Article:
 
 
 def _make_outputs(result: ArticleResult, out: Path, options: Options) -> None:
+    """Each format on its own: a PDF that fails does not cost the article its EPUB. A machine that
+    lacks a system library stops the whole run, since every other article would fail the same way."""
     article = result.article
     assert article is not None
     publication = Publication(title=article.title, articles=(article,), options=options)
@@ -91,28 +91,31 @@ def _make_outputs(result: ArticleResult, out: Path, options: Options) -> None:
         shown = ", ".join(fonts.describe(ch) for ch in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         result.warnings.append(f"no bundled font covers {shown}{more}: those characters will show as empty boxes")
-    try:
-        if "pdf" in options.formats or "html" in options.formats:
-            document = layouts.compose(publication)
-            if "html" in options.formats:
+    document = None
+    for fmt in (f for f in FORMATS if f in options.formats):
+        try:
+            if fmt in ("html", "pdf") and document is None:
+                document = layouts.compose(publication)
+            target = inside(out, f"{article.slug}.{fmt}")
+            if fmt == "html":
                 from publisher.outputs.html import write_html
 
-                result.outputs["html"] = write_html(document, out, article.slug)[0]
-            if "pdf" in options.formats:
+                write_html(document, out, article.slug)
+            elif fmt == "pdf":
                 from publisher.outputs.pdf import render_pdf
 
                 pdf = render_pdf(document, publication)
-                target = inside(out, f"{article.slug}.pdf")
                 write_atomic(target, pdf.data)
-                result.outputs["pdf"], result.pages = target, pdf.pages
-                result.warnings.extend(pdf.warnings)
-        if "epub" in options.formats:
-            from publisher.outputs.epub import make_epub
+                result.pages = pdf.pages
+                result.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
+            else:
+                from publisher.outputs.epub import make_epub
 
-            target = inside(out, f"{article.slug}.epub")
-            write_atomic(target, make_epub(publication))
-            result.outputs["epub"] = target
-    except PublisherError as exc:
-        if exc.path is None:
-            exc.path = article.source
-        result.error = exc
+                write_atomic(target, make_epub(publication))
+            result.outputs[fmt] = target
+        except EnvironmentProblem:
+            raise
+        except PublisherError as exc:
+            exc.path = exc.path or article.source
+            exc.record = exc.record or article.record
+            result.error = result.error or exc

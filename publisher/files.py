@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from publisher.errors import PublisherError, UsageError
+from publisher.errors import UsageError
 
 
 def inside(out: Path, relative: str) -> Path:
@@ -34,9 +34,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def prepare_output_folder(out: Path) -> Path:
+    if out.exists() and not out.is_dir():
+        raise UsageError("is a file, not a folder", path=out, hint="give --out a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PublisherError(f"cannot create the output folder: {exc.strerror}", path=out,
-                             hint="choose another --out") from None
+        raise UsageError(f"cannot create the output folder: {exc.strerror}", path=out,
+                         hint="choose another --out") from None
     return out

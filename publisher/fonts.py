@@ -72,20 +72,23 @@ def family_for(role: str) -> Family:
     return next(f for f in families() if f.role == role)
 
 
-def font_face_css() -> str:
+def role_names() -> dict[str, str]:
+    """Each role's font-family list, for CSS: the role's family, then the other bundled one, so
+    that a glyph missing from one comes from the other, never from a system font."""
+    names = {role: f'"{family_for(role).name}"' for role in ROLES}
+    return {"body": f"{names['body']}, {names['heading']}", "heading": f"{names['heading']}, {names['body']}"}
+
+
+def font_face_css(*, variables: bool = True) -> str:
     """@font-face rules pointing at fonts/ relative to the document, and the role variables."""
     rules = [
         f'@font-face {{ font-family: "{face.family}"; src: url("{face.url}") format("truetype"); '
         f"font-weight: {face.weight}; font-style: {face.style}; }}"
         for face in faces()
     ]
-    # Each role falls back on the other bundled family, never on a system font.
-    names = {role: f'"{family_for(role).name}"' for role in ROLES}
-    rules.append(
-        ":root { "
-        f"--font-body: {names['body']}, {names['heading']}; "
-        f"--font-heading: {names['heading']}, {names['body']}; }}"
-    )
+    if variables:
+        names = role_names()
+        rules.append(f":root {{ --font-body: {names['body']}; --font-heading: {names['heading']}; }}")
     return "\n".join(rules)
 
 

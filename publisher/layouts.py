@@ -9,6 +9,7 @@ override only the blocks they name. Article text reaches templates as data, neve
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,9 +18,12 @@ from typing import Any
 
 from publisher import DATA_ROOT
 from publisher.errors import LayoutError
+from publisher.model import Document, primary_language
 
 BUILTIN_ROOT = DATA_ROOT / "layouts"
 ENTRY_TEMPLATE = "publication.html.j2"
+# A layout is named, never given as a path: a name cannot climb out of the layout folders.
+LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ def available(extra: tuple[Path, ...] = ()) -> dict[str, Path]:
 
 
 def find(name: str, extra: tuple[Path, ...] = ()) -> Layout:
+    if not LAYOUT_NAME.match(name):
+        raise LayoutError(f"{name!r} is not a layout name", hint="a name such as article; see 'publisher layouts'")
     for root in extra:
         if not root.is_dir():
             raise LayoutError("layouts folder not found", path=root, hint="check --layouts-dir")
@@ -79,6 +85,8 @@ def _load(name: str, search: tuple[Path, ...], skip: Path | None) -> Layout:
     except tomllib.TOMLDecodeError as exc:
         raise LayoutError(f"layout.toml is not valid TOML: {exc}", path=manifest) from None
     parent_name = spec.get("extends")
+    if parent_name is not None and not (isinstance(parent_name, str) and LAYOUT_NAME.match(parent_name)):
+        raise LayoutError(f"extends {parent_name!r} is not a layout name", path=manifest)
     if parent_name == name and skip == folder:
         raise LayoutError("layout extends itself", path=manifest, hint="name another layout in extends")
     parent = _load(parent_name, search, folder if parent_name == name else None) if parent_name else None
@@ -153,10 +161,6 @@ _BYLINE_WORD = {"ar": "بقلم", "fa": "نوشته", "ur": "از", "en": "By", 
 _AND_WORD = {"ar": " و", "fa": " و ", "ur": " اور ", "en": " and ", "fr": " et "}
 
 
-def _primary(lang: str) -> str:
-    return lang.split("-")[0].lower()
-
-
 def _long_date(value: Any, lang: str, digits: str) -> str:
     from babel.core import UnknownLocaleError
     from babel.dates import format_date
@@ -166,7 +170,7 @@ def _long_date(value: Any, lang: str, digits: str) -> str:
     try:
         text = format_date(value, format="long", locale=lang.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
-        text = format_date(value, format="long", locale=_primary(lang))
+        text = format_date(value, format="long", locale=primary_language(lang))
     return write_digits(text, digits)
 
 
@@ -176,7 +180,6 @@ def compose(publication, target: str = "print", articles=None):
     from markupsafe import Markup
 
     from publisher import __version__, fonts
-    from publisher.model import Document
 
     options = publication.options
     layout = find(options.layout, options.layouts_dirs)
@@ -185,7 +188,7 @@ def compose(publication, target: str = "print", articles=None):
         "page_size": options.page_size or defaults.get("page_size", "A4"),
         "margins": options.margins or defaults.get("margins", "20mm"),
         "digits": publication.digits,
-        "fonts": {role: f'"{fonts.family_for(role).name}"' for role in fonts.ROLES},
+        "fonts": fonts.role_names(),
     }
     css = fonts.font_face_css() + "\n" + stylesheet(layout, target, **css_context) if target == "print" else ""
     chosen = publication.articles if articles is None else articles
@@ -201,8 +204,8 @@ def compose(publication, target: str = "print", articles=None):
         version=__version__,
         description=first.summary if len(chosen) == 1 else "",
         keywords=list(dict.fromkeys(tag for a in chosen for tag in a.tags)),
-        byline_word=lambda lang: _BYLINE_WORD.get(_primary(lang), "By"),
-        and_word=lambda lang: _AND_WORD.get(_primary(lang), " and "),
+        byline_word=lambda lang: _BYLINE_WORD.get(primary_language(lang), "By"),
+        and_word=lambda lang: _AND_WORD.get(primary_language(lang), " and "),
     )
     assets = {face.url: face.path for face in fonts.faces()}
     for article in chosen:
@@ -214,6 +217,6 @@ def epub_stylesheet(publication) -> str:
     from publisher import fonts
 
     layout = find(publication.options.layout, publication.options.layouts_dirs)
-    context = {"digits": publication.digits,
-               "fonts": {role: f'"{fonts.family_for(role).name}"' for role in fonts.ROLES}}
-    return fonts.font_face_css() + "\n" + stylesheet(layout, "epub", **context)
+    context = {"digits": publication.digits, "fonts": fonts.role_names()}
+    # Older reading systems (Adobe RMSDK, early Kobo) ignore CSS variables: EPUB CSS names fonts outright.
+    return fonts.font_face_css(variables=False) + "\n" + stylesheet(layout, "epub", **context)

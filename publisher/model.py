@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Primary language subtags written right to left.
+# Digits each script writes natively; any language not here writes Western digits.
+NATIVE_DIGITS = {"ar": "arabic-indic", "fa": "persian", "ur": "persian", "ps": "persian", "sd": "persian"}
 RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "syr", "ug", "ur", "yi"})
 FORMATS = ("pdf", "epub", "html")
 
@@ -34,8 +36,13 @@ def normalise_lang(value: str) -> str | None:
     return "-".join([primary.lower(), *(part.upper() if len(part) == 2 else part for part in rest)])
 
 
+def primary_language(lang: str) -> str:
+    """"ar" of "ar-EG": what most choices by language depend on."""
+    return lang.split("-")[0].lower()
+
+
 def direction_of(lang: str) -> str:
-    return "rtl" if lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+    return "rtl" if primary_language(lang) in RTL_LANGUAGES else "ltr"
 
 
 def slugify(text: str) -> str:
@@ -154,7 +161,7 @@ class Publication:
     def digits(self) -> str:
         if self.options.digits:
             return self.options.digits
-        return "arabic-indic" if self.lang.split("-")[0] == "ar" else "western"
+        return NATIVE_DIGITS.get(primary_language(self.lang), "western")
 
 
 @dataclass(frozen=True)

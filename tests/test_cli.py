@@ -101,3 +101,33 @@ def test_layouts_command_lists_descriptions():
     run = publisher("layouts")
     assert run.code == 0
     assert "article" in run.stdout and "extends base" in run.stdout
+
+
+def test_usage_errors_are_one_message_and_exit_2(tmp_path):
+    for args in (("build", SEED, "--format", "docx"), ("build", SEED, "--bogus"), ("build",), ()):
+        run = publisher(*args)
+        assert run.code == 2, (args, run.stderr)
+        assert "Traceback" not in run.stderr and "bug:" not in run.stderr
+
+
+def test_empty_article_is_an_error_not_a_blank_page(tmp_path):
+    for name in ("empty.md", "empty.txt", "blank.txt"):
+        (tmp_path / name).write_text("" if name.startswith("empty") else "\n\n  \n", encoding="utf-8")
+        _one_line_error(publisher("build", tmp_path / name, "--out", tmp_path / "out"), 2, name, "has no text")
+
+
+def test_same_file_named_twice_is_built_once(tmp_path):
+    run = publisher("build", SEED, ROOT / "articles" / ".." / "articles" / SEED.name, "--out", tmp_path, "-f", "html")
+    assert run.code == 0, run.stderr
+    assert [p.name for p in tmp_path.glob("*.html")] == ["000_96635321e4ee60bd.html"]
+
+
+def test_layout_must_be_a_name_not_a_path(tmp_path):
+    _one_line_error(publisher("build", SEED, "--out", tmp_path, "--layout", "../layouts/article"), 2,
+                    "is not a layout name")
+
+
+def test_out_that_is_a_file(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("x")
+    _one_line_error(publisher("build", SEED, "--out", target), 2, "taken", "is a file, not a folder")

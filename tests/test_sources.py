@@ -93,3 +93,11 @@ def test_markup_in_text_is_escaped(tmp_path):
 def test_bad_front_matter(tmp_path, text, problem):
     with pytest.raises(InputError, match=problem):
         read_article(write(tmp_path, "bad.md", text))
+
+
+def test_a_line_that_starts_like_a_byline_word_is_not_one(tmp_path):
+    article = read_article(write(tmp_path, "by.txt", "Bypass roads reopen after floods\nBy noon the water had gone.\n"))
+    assert article.title == "Bypass roads reopen after floods"
+    assert article.authors == () and article.byline == ""
+    arabic = read_article(write(tmp_path, "ar.txt", "عنوان الخبر\nكتبها المراسل أمس من الميدان.\n"))
+    assert arabic.byline == "" and "كتبها المراسل" in arabic.body_html

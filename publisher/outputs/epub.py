@@ -14,7 +14,7 @@ from lxml import etree
 
 from publisher import fonts
 from publisher.layouts import compose, epub_stylesheet
-from publisher.model import Publication, asset_bytes, media_type
+from publisher.model import Publication, asset_bytes, media_type, primary_language
 
 # dcterms:modified is required; an undated publication gets this fixed instant, not the clock.
 UNDATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -35,13 +35,22 @@ _SUMMARY = {
           "لا يعتمد على اللون أو الصوت ولا يحوي ما يعرّض القارئ للخطر.",
     "en": "A text publication readable with screen readers, with ordered headings, a navigable table "
           "of contents and embedded fonts; it relies on no colour or sound and has no hazards.",
+    "fa": "نشریه‌ای متنی که با صفحه‌خوان خوانده می‌شود، با عنوان‌های مرتب، فهرست مطالب پیمایش‌پذیر و "
+          "قلم‌های جاسازی‌شده؛ به رنگ یا صدا وابسته نیست و خطری برای خواننده ندارد.",
+    "ur": "ایک متنی اشاعت جو اسکرین ریڈر سے پڑھی جا سکتی ہے، ترتیب وار سرخیوں، قابلِ تلاش فہرست اور "
+          "شامل شدہ فونٹس کے ساتھ؛ یہ رنگ یا آواز پر منحصر نہیں اور اس میں کوئی خطرہ نہیں۔",
+    "he": "פרסום טקסטואלי הקריא בקוראי מסך, עם כותרות מסודרות, תוכן עניינים שניתן לנווט בו וגופנים "
+          "מוטמעים; אינו תלוי בצבע או בקול ואין בו סכנות.",
+    "fr": "Publication textuelle lisible par les lecteurs d'écran, avec des titres ordonnés, une table des "
+          "matières navigable et des polices intégrées ; elle ne dépend ni de la couleur ni du son et ne "
+          "présente aucun danger.",
 }
 
 
 def make_epub(publication: Publication) -> bytes:
     book = epub.EpubBook()
     lang = publication.lang
-    primary = lang.split("-")[0]
+    primary = primary_language(lang)
     book.set_identifier(_identifier(publication))
     book.set_title(publication.title)
     book.set_language(lang)

@@ -12,11 +12,6 @@ from publisher import fonts
 from publisher.errors import EnvironmentProblem, RenderError
 from publisher.model import Document, Publication, asset_bytes, media_type
 
-# The renderer's fontconfig sees fonts/ and nothing else: a character no bundled face covers
-# shows as a missing glyph (and is reported before rendering), never in a system font. Set
-# before WeasyPrint loads fontconfig; it affects only fontconfig in this process.
-os.environ["FONTCONFIG_FILE"] = str(fonts.FONTCONFIG_FILE)
-
 # Relative URLs in a document resolve against this base; the fetcher maps them back to files.
 BASE_URL = "file:///publisher-document/"
 
@@ -42,9 +37,21 @@ def _weasyprint():
 
 @cache
 def _font_config():
+    """One FontConfiguration a process. Its fontconfig sees fonts/ and nothing else: a character
+    no bundled face covers shows as a missing glyph (reported before rendering), never in a
+    system font. FontConfiguration reads FONTCONFIG_FILE when it is made, so it is set just before."""
+    _weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
-    return FontConfiguration()
+    previous = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(fonts.FONTCONFIG_FILE)
+    try:
+        return FontConfiguration()
+    finally:
+        if previous is None:
+            del os.environ["FONTCONFIG_FILE"]
+        else:
+            os.environ["FONTCONFIG_FILE"] = previous
 
 
 def _fetcher_class():
@@ -104,5 +111,5 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
         logger.removeHandler(collector)
         logger.propagate = previous_propagate
     warnings = [f"refused to load {url}" for url in dict.fromkeys(refused)]
-    warnings += [m for m in collector.messages if "not an asset of this document" not in m]
+    warnings += [m for m in dict.fromkeys(collector.messages) if "not an asset of this document" not in m]
     return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings)

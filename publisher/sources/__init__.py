@@ -80,4 +80,8 @@ def collect_inputs(inputs: Iterable[Path]) -> list[Path]:
             found.append(item)
         else:
             raise InputError("no such file or folder", path=item, hint="check the path")
-    return list(dict.fromkeys(found))
+    # The same file named twice (or by two paths) is read once, where it was first named.
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())

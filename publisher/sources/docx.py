@@ -60,9 +60,6 @@ def read(path: Path, settings=None) -> Iterator[Article]:
     meta = {**_properties(data), **load_sidecar(path)}
     markup, title, subtitle = _take_title(result.value, str(meta.get("title") or ""))
     body, assets = clean_fragment(markup, path, warnings, embedded=images)
-    if not title:
-        title = path.stem.replace("_", " ").replace("-", " ")
-        warnings.append(f"no title given: used the file name ({title!r}); set the document's Title property")
     if subtitle and not meta.get("subtitle"):
         meta["subtitle"] = subtitle
     meta.pop("title", None)

@@ -59,9 +59,6 @@ def read(path: Path, settings=None) -> Iterator[Article]:
             title = title or text
             heading.drop_tree()
     body, assets = clean_fragment(lxml_html.tostring(root, encoding="unicode"), path, warnings)
-    if not title:
-        title = path.stem.replace("_", " ").replace("-", " ")
-        warnings.append(f"no title given: used the file name ({title!r}); add a <title> or an <h1>")
     meta.pop("title", None)
     yield build_article(meta, path=path, body_html=body, title=title, warnings=warnings, assets=assets)
 

@@ -40,9 +40,6 @@ def read(path: Path, settings=None) -> Iterator[Article]:
         title = tokens[1].content.strip()
         tokens = tokens[3:]
     _demote_headings(tokens)
-    if not title and not meta.get("title"):
-        title = path.stem.replace("_", " ").replace("-", " ")
-        warnings.append(f"no title given: used the file name ({title!r}); add a title in front matter")
     assets = _take_images(tokens, path, warnings)
     body = parser.renderer.render(tokens, parser.options, env)
     yield build_article(meta, path=path, body_html=body, title=title, warnings=warnings, assets=assets)

@@ -89,6 +89,14 @@ def build_article(
         authors, byline = given, ""
     tags = _strings(meta.get("tags"), path, "tags", split=True)
     title = str(meta.get("title") or title).strip()
+    if not body_html.strip():
+        if not title:
+            raise InputError("has no text", path=path, record=record,
+                             hint="check that the file is the article you meant")
+        warnings = [*warnings, "has a title but no text"]
+    if not title:
+        title = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
+        warnings = [*warnings, f"no title given: used the file name ({title!r}); give the article a title"]
     slug = (slugify(str(meta.get("slug", ""))) or title_slug(title) or slugify(path.stem)
             or fallback_slug(title or path.name))
     return Article(

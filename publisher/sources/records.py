@@ -133,8 +133,6 @@ def _article(record: dict, number: int, path: Path, field_map: dict[str, str], w
     else:
         copy = read_copy(content, has_title=True)
         body, byline, dateline, authors = copy.body_html, copy.byline, copy.dateline, copy.authors
-    if not content.strip():
-        warnings.append("has a title but no text")
     if not title:
         from publisher.sources.text import title_from_lede
 

@@ -24,7 +24,7 @@ from publisher.sources.meta import build_article, front_matter_and_sidecar
 _HONORIFIC = r"(?:(?:م|د|أ|أ\.د|ا)\s*[/.]\s*|(?:الدكتور|الدكتورة|المهندس|المهندسة|الأستاذ|الأستاذة|الشيخ)\s+)"
 # "كتب : م/ خالد عبد العزيز", "بقلم د. سارة", "By Jane Doe": a verb of writing, a name of a few words.
 BYLINE = re.compile(
-    r"^(?P<verb>كتب|كتبت|بقلم|إعداد|اعداد|تقرير|تحرير|متابعة|حوار|ترجمة|By)\s*[:：\-–]?\s*"
+    r"^(?P<verb>كتب|كتبت|بقلم|إعداد|اعداد|تقرير|تحرير|متابعة|حوار|ترجمة|By)(?:\s*[:：\-–]\s*|\s+)"
     rf"(?P<name>{_HONORIFIC}?[^\s.:!?؟،,][^.:!?؟]{{0,60}})$",
     re.IGNORECASE,
 )
@@ -72,8 +72,7 @@ def read(path: Path, settings=None) -> Iterator[Article]:
     warnings = list(decoded.warnings)
     copy = read_copy(text, has_title=bool(meta.get("title")))
     title = copy.title
-    if not title and not meta.get("title"):
-        title = title_from_lede(text)
+    if not title and not meta.get("title") and (title := title_from_lede(text)):
         warnings.append(f"no title given: used the first words of the text ({title!r}); "
                         "add a title in front matter or a sidecar .yml to choose one")
     if copy.date and "date" not in meta:
@@ -150,7 +149,7 @@ def title_from_lede(text: str) -> str:
     lede = lede or next((line.text for line in lines if line.kind not in ("byline", "dateline")), "")
     words = lede.split()
     cut = " ".join(words[:TITLE_WORDS]).rstrip("،,.:؛;")
-    return (cut + ("…" if len(words) > TITLE_WORDS else "")) if cut else "بلا عنوان"
+    return (cut + ("…" if len(words) > TITLE_WORDS else "")) if cut else ""
 
 
 def render(lines: list[Line]) -> str:
