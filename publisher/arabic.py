@@ -14,13 +14,16 @@ _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
 
 # A right-to-left mark (RLM, ALM) beside an Arabic letter, or a left-to-right mark (LRM) beside a
 # Latin letter, is the same strong direction as its neighbour: the bidi algorithm resolves
-# everything around it exactly as without it. Such marks only hide words from search. A mark
-# anywhere else (between a Latin word and a full stop, say) may be doing work, and stays.
+# everything around it exactly as without it. Such marks only hide words from search, and are
+# dropped at a word's edge. Between two letters a mark stays: dropping it would join two words.
+# A mark anywhere else (between a Latin word and a full stop, say) may be doing work, and stays.
 _ARABIC_LETTER = "\u0620-\u065f\u0670-\u06d3\u06d5\u06e5\u06e6\u06ee\u06ef\u06fa-\u06ff"
 _LATIN_LETTER = "A-Za-z\u00c0-\u024f"
+# (A run of marks counts as one: the lookarounds see through neither letters nor other marks.)
+_NEAR = _ARABIC_LETTER + _LATIN_LETTER + "\u200e\u200f\u061c"
 _STRAY_MARKS = re.compile(
-    f"(?<=[{_ARABIC_LETTER}])[\u200f\u061c]+|[\u200f\u061c]+(?=[{_ARABIC_LETTER}])"
-    f"|(?<=[{_LATIN_LETTER}])\u200e+|\u200e+(?=[{_LATIN_LETTER}])"
+    f"(?<=[{_ARABIC_LETTER}])[\u200f\u061c]+(?![{_NEAR}])|(?<![{_NEAR}])[\u200f\u061c]+(?=[{_ARABIC_LETTER}])"
+    f"|(?<=[{_LATIN_LETTER}])\u200e+(?![{_NEAR}])|(?<![{_NEAR}])\u200e+(?=[{_LATIN_LETTER}])"
 )
 
 _NATIVE = {"arabic-indic": str.maketrans("0123456789۰۱۲۳۴۵۶۷۸۹", "٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩"),

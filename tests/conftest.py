@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +66,23 @@ def pdf_text(path: Path) -> str:
     import pypdf
 
     return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+
+
+_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_WORD = re.compile(r"[\u0621-\u063a\u0641-\u064a\u066e-\u06d3]+|[A-Za-z]+|[0-9]+")
+
+
+def words(text: str) -> Counter:
+    """Words as ../shared/tools/fidelity.py counts them: NFKC, no tashkeel, digits read either way."""
+    text = unicodedata.normalize("NFKC", text).translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    return Counter(min(w, w[::-1]) if w.isdigit() else w for w in _WORD.findall(_MARKS.sub("", text)))
+
+
+def recall(source: str, extracted: str) -> float:
+    """How many of the source's words come back in `extracted`, counted as a multiset."""
+    wanted, got = words(source), words(extracted)
+    total = sum(wanted.values())
+    return sum(min(n, got[w]) for w, n in wanted.items()) / total if total else 1.0
 
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")

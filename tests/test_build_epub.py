@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import epub_files, epubcheck
 from lxml import etree
+
+from conftest import epub_files, epubcheck
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf"}
 SAMPLES = {"000_96635321e4ee60bd": "rtl", "water-networks-2026": "rtl", "library-evening-hours": "ltr"}

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
-import unicodedata
-from collections import Counter
 from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import ROOT, SEED, needs_poppler, pdf_text, publisher
+
+from conftest import ROOT, SEED, needs_poppler, pdf_text, publisher, recall
 
 BUNDLED = {"Amiri", "Amiri-Bold", "Amiri-Italic", "Amiri-BoldItalic", "Tajawal", "Tajawal-Bold"}
-
-_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_WORD = re.compile(r"[\u0621-\u063a\u0641-\u064a\u066e-\u06d3]+|[A-Za-z]+|[0-9]+")
-
-
-def words(text: str) -> Counter:
-    text = unicodedata.normalize("NFKC", text).translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
-    return Counter(min(w, w[::-1]) if w.isdigit() else w for w in _WORD.findall(_MARKS.sub("", text)))
-
-
-def recall(source: str, extracted: str) -> float:
-    wanted, got = words(source), words(extracted)
-    return sum(min(n, got[w]) for w, n in wanted.items()) / sum(wanted.values())
-
 
 def fonts_in(pdf: Path) -> list[tuple[str, bool]]:
     """(base font name without subset tag, embedded?) for every font the PDF uses."""

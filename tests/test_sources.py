@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import SEED
 
+from conftest import SEED
 from publisher.errors import InputError
 from publisher.model import normalise_lang
 from publisher.sources import read_article

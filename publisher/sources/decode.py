@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from publisher.errors import InputError
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # charset-normalizer's codec names, as people know them.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
 _KNOWN_AS = {"cp1256": "windows-1256", "iso8859_6": "ISO-8859-6", "cp1252": "windows-1252", "cp1250": "windows-1250"}
 
 
@@ -37,7 +40,14 @@ def read_bytes(path: Path) -> bytes:
 def decode_text(data: bytes, path: Path) -> Text:
     text, encoding = decode(data, path)
     warnings = (f"not UTF-8: read as {encoding}; check the text, or save the file as UTF-8",) if encoding else ()
-    return Text(normalise(text.replace("\r\n", "\n").replace("\r", "\n")), warnings)
+    return Text(clean(text), warnings)
+
+
+def clean(text: str) -> str:
+    """LF line ends, no control characters (no XML document can hold them, and they are no one's
+    words; a form feed or vertical tab becomes a line break), Arabic letters normalised."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_BREAKS)
+    return normalise(_CONTROLS.sub("", text))
 
 
 def decode(data: bytes, path: Path) -> tuple[str, str | None]:

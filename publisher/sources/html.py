@@ -127,5 +127,5 @@ def clean_fragment(
             element.tag = f"h{min(int(match[1]) + shift, 6)}"
     loose = (fragment.text or "").strip()  # text directly in the root, before any element
     body = f"<p>{escape(loose)}</p>" if loose else ""
-    body += "".join(lxml_html.tostring(child, encoding="unicode") for child in fragment)
+    body += "\n".join(lxml_html.tostring(child, encoding="unicode").strip() for child in fragment)
     return body, assets

@@ -91,8 +91,9 @@ def build_article(
     title = str(meta.get("title") or title).strip()
     if not body_html.strip():
         if not title:
-            raise InputError("has no text", path=path, record=record,
-                             hint="check that the file is the article you meant")
+            only = "a byline" if byline else "a date line" if dateline else ""
+            raise InputError(f"holds only {only} and nothing else" if only else "has no text", path=path,
+                             record=record, hint="check that the file is the whole article")
         warnings = [*warnings, "has a title but no text"]
     if not title:
         title = path.stem.replace("_", " ").replace("-", " ").strip() or path.name

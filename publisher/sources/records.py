@@ -14,10 +14,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from publisher.arabic import normalise
 from publisher.errors import InputError, PublisherError
 from publisher.model import Article, slugify, title_slug
-from publisher.sources.decode import decode_text, read_bytes
+from publisher.sources.decode import clean, decode_text, read_bytes
 from publisher.sources.meta import build_article
 
 # Article field -> names exports use for it, most specific first.
@@ -113,7 +112,7 @@ def _text(value: Any) -> str:
         return "\n".join(_text(v) for v in value)
     if isinstance(value, dict):  # {"name": "…"} authors, {"rendered": "…"} WordPress fields
         return _text(next((value[k] for k in ("name", "rendered", "value", "text") if k in value), ""))
-    return normalise(str(value)) if value is not None else ""
+    return clean(str(value)) if value is not None else ""
 
 
 def _article(record: dict, number: int, path: Path, field_map: dict[str, str], warnings: list[str]) -> Article:

@@ -125,7 +125,8 @@ def classify(lines: list[str], *, has_title: bool) -> list[Line]:
             found.append(Line("dateline", text))
         elif index == 0 and not has_title and _looks_like_title(text, lines):
             found.append(Line("title", text))
-        elif section := SECTION.match(text):
+        elif (section := SECTION.match(text)) and not (index + 1 < len(lines) and QUOTE.match(lines[index + 1])):
+            # "قال الوزير:" before a quotation introduces it; it heads no section
             found.append(Line("section", section["text"]))
         elif bullet := BULLET.match(text):
             found.append(Line("numbered" if bullet["number"] else "bullet", bullet["text"], bullet["number"] or ""))

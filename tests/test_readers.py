@@ -1,0 +1,181 @@
+"""Markdown, Word, CMS HTML and JSON exports, through the CLI's HTML output and the reader API."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from lxml import html
+
+from conftest import ROOT, epubcheck, publisher, recall
+from publisher.errors import InputError
+from publisher.sources import ReadSettings, read, read_article
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "saudinewsnet-2015-07-22.jsonl"
+
+
+def built_page(tmp_path: Path, source: Path, *args: str) -> html.HtmlElement:
+    run = publisher("build", source, "--format", "html", "--out", tmp_path / "out", *args)
+    assert run.code == 0, run.stderr
+    (page,) = (tmp_path / "out").glob("*.html")
+    return html.fromstring(page.read_text(encoding="utf-8"))
+
+
+def test_markdown_article(tmp_path):
+    page = built_page(tmp_path, ROOT / "articles" / "bulletin-water-2026.md")
+    assert [h.text_content() for h in page.iter("h1")] == ["شبكات المياه في المدن الصغيرة: ما الذي تغيّر خلال عام؟"]
+    assert page.find_class("byline")[0].text_content() == "بقلم سلمى الحداد ويوسف النعيمي"
+    assert [h.text_content() for h in page.iter("h2")] == ["ما الذي أُنجز", "ما بقي معلقًا", "الخطوة التالية"]
+    assert len(page.findall(".//ul/li")) == 3
+    assert "الماء يصل اليوم" in page.find(".//blockquote").text_content()
+    assert page.find(".//strong").text_content() == "٤٢ كيلومترًا"
+    assert len(page.findall(".//table//td")) == 9
+
+
+def test_markdown_footnotes_images_and_sidecar(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.new("RGB", (40, 20), (10, 120, 200)).save(folder / "chart.png")
+    (folder / "note.md").write_text("نص فيه حاشية[^1].\n\n![مخطط الإنفاق](chart.png)\n\n[^1]: مصدر الأرقام.\n",
+                                    encoding="utf-8")
+    (folder / "note.yml").write_text("title: من ملف جانبي\nauthor: هدى\n", encoding="utf-8")
+    page = built_page(tmp_path, folder / "note.md", "-f", "epub")
+    assert page.find(".//h1").text_content() == "من ملف جانبي"
+    assert "مصدر الأرقام" in page.text_content()
+    (image,) = page.iter("img")
+    assert image.get("alt") == "مخطط الإنفاق" and (tmp_path / "out" / image.get("src")).is_file()
+    (epub,) = (tmp_path / "out").glob("*.epub")
+    assert [m for m in epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")] == []
+
+
+def make_docx(path: Path) -> None:
+    from docx import Document
+    from docx.oxml import OxmlElement
+    from PIL import Image
+
+    document = Document()
+    document.core_properties.title = "تقرير عن ورشة الكتابة الصحفية"
+    document.core_properties.author = "نور الهدى سالم"
+    document.add_heading("تقرير عن ورشة الكتابة الصحفية", level=1)
+    paragraph = document.add_paragraph()
+    paragraph.add_run("عقدت ")
+    paragraph.add_run("ورشة الكتابة").bold = True
+    paragraph.add_run(" جلستها الأولى ")
+    paragraph.add_run("بحضور عشرين متدربًا").italic = True
+    paragraph.add_run(".")
+    paragraph._p.get_or_add_pPr().append(OxmlElement("w:bidi"))  # a right-to-left paragraph
+    document.add_heading("محاور الورشة", level=2)
+    for item in ("كتابة الخبر", "التحقق من المصادر", "تحرير العناوين"):
+        document.add_paragraph(item, style="List Bullet")
+    picture = io.BytesIO()
+    Image.new("RGB", (60, 30), (200, 80, 40)).save(picture, "PNG")
+    picture.seek(0)
+    document.add_picture(picture)
+    document.add_paragraph("واختتمت الجلسة بتمرين عملي.")
+    document.save(path)
+
+
+WORD_TEXT = ("تقرير عن ورشة الكتابة الصحفية عقدت ورشة الكتابة جلستها الأولى بحضور عشرين متدربًا. محاور الورشة "
+             "كتابة الخبر التحقق من المصادر تحرير العناوين واختتمت الجلسة بتمرين عملي.")
+
+
+def test_word_article(tmp_path):
+    source = tmp_path / "workshop.docx"
+    make_docx(source)
+    page = built_page(tmp_path, source, "-f", "epub", "-f", "pdf")
+    assert page.get("dir") == "rtl"
+    assert page.find(".//h1").text_content() == "تقرير عن ورشة الكتابة الصحفية"
+    assert page.find_class("byline")[0].text_content() == "بقلم نور الهدى سالم"
+    assert [h.text_content() for h in page.iter("h2")] == ["محاور الورشة"]
+    assert [li.text_content() for li in page.findall(".//ul/li")] == ["كتابة الخبر", "التحقق من المصادر",
+                                                                       "تحرير العناوين"]
+    assert page.find(".//strong").text_content() == "ورشة الكتابة"
+    assert page.find(".//em").text_content() == "بحضور عشرين متدربًا"
+    assert len([img for img in page.iter("img")]) == 1
+    assert recall(WORD_TEXT, " ".join(page.find(".//article").itertext())) == 1.0
+    (epub,) = (tmp_path / "out").glob("*.epub")
+    assert [m for m in epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")] == []
+
+
+def test_not_really_a_word_file(tmp_path):
+    fake = tmp_path / "fake.docx"
+    fake.write_text("just text")
+    with pytest.raises(InputError, match=r"not a Word \.docx file"):
+        read_article(fake)
+
+
+CMS_PAGE = """<!DOCTYPE html><html lang="ar"><head><meta charset="utf-8">
+<title>الموقع | افتتاح مكتبة</title><meta property="og:title" content="افتتاح مكتبة عامة في الحي الشرقي">
+<meta name="author" content="ليلى منصور"><meta property="article:published_time" content="2026-10-05T09:30:00+03:00">
+<script>alert('x')</script><link rel="stylesheet" href="https://cdn.example.com/site.css">
+<style>body{color:red}</style></head>
+<body onload="track()"><nav><a href="/">الرئيسية</a></nav><article>
+<h1>افتتاح مكتبة عامة في الحي الشرقي</h1>
+<p style="color:red" onclick="steal()">افتتحت البلدية صباح اليوم <strong>مكتبة عامة</strong> جديدة.</p>
+<iframe src="https://ads.example.com/frame"></iframe><h2>ماذا تضم المكتبة؟</h2>
+<ul><li onmouseover="x()">قاعة مطالعة</li><li>ركن للأطفال</li></ul>
+<img src="https://tracker.example.com/pixel.gif" alt="صورة الافتتاح">
+<object data="x.swf">نص بديل للعرض</object><form action="/s"><input name="q"></form>
+<p>للمزيد <a href="javascript:alert(1)">اضغط هنا</a> أو <a href="https://example.org/library">زوروا الموقع</a>.</p>
+<script>document.write('bad')</script></article><footer>حقوق النشر</footer></body></html>"""
+CMS_TEXT = ("افتتاح مكتبة عامة في الحي الشرقي افتتحت البلدية صباح اليوم مكتبة عامة جديدة. ماذا تضم المكتبة؟ قاعة "
+            "مطالعة ركن للأطفال صورة الافتتاح نص بديل للعرض للمزيد اضغط هنا أو زوروا الموقع.")
+
+
+def test_cms_html_article(tmp_path):
+    source = tmp_path / "cms.html"
+    source.write_text(CMS_PAGE, encoding="utf-8")
+    run = publisher("build", source, "--format", "html", "--out", tmp_path / "out")
+    assert run.code == 0 and "tracker.example.com" in run.stderr  # the refused image is reported
+    page = html.fromstring((tmp_path / "out" / "cms.html").read_text(encoding="utf-8"))
+    article = page.find(".//article")
+    assert recall(CMS_TEXT, " ".join(article.itertext())) == 1.0
+    assert "الرئيسية" not in article.text_content() and "حقوق النشر" not in article.text_content()
+    assert page.find_class("byline")[0].text_content() == "بقلم ليلى منصور"
+    for tag in ("script", "iframe", "object", "form", "input", "link", "style"):
+        assert article.findall(f".//{tag}") == [], tag
+    assert all(not name.startswith("on") for element in page.iter() for name in element.attrib)
+    assert [a.get("href") for a in article.iter("a") if a.get("href")] == ["https://example.org/library"]
+    assert not [img for img in article.iter("img")]  # no remote reference survives
+
+
+def test_json_array_and_field_map(tmp_path):
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"items": [
+        {"headline_ar": "الخبر الأول", "body_ar": "نص الخبر الأول.", "published": "2026-01-02"},
+        {"headline_ar": "الخبر الثاني", "body_ar": "<p>نص <b>الثاني</b></p><script>x()</script>"},
+        "not an object",
+    ]}, ensure_ascii=False), encoding="utf-8")
+    settings = ReadSettings(field_map={"title": "headline_ar", "content": "body_ar"})
+    first, second, third = list(read(export, settings))
+    assert (first.title, str(first.date), first.record) == ("الخبر الأول", "2026-01-02", 1)
+    assert second.body_html == "<p>نص <b>الثاني</b></p>"
+    assert isinstance(third, InputError) and third.record == 3
+
+
+def test_json_lines_bad_records_fail_alone(tmp_path):
+    export = tmp_path / "feed.jsonl"
+    export.write_text('{"title": "أول", "content": "نص أول."}\n{broken\n\n{"title": "", "content": ""}\n'
+                      '{"title": "رابع", "text": "نص رابع."}\n', encoding="utf-8")
+    run = publisher("build", export, "--format", "html", "--out", tmp_path / "out")
+    assert run.code == 1
+    assert "feed.jsonl record 2: is not valid JSON" in run.stderr
+    assert "feed.jsonl record 4: has neither a title nor any text" in run.stderr
+    assert len(list((tmp_path / "out").glob("*.html"))) == 2
+
+
+@pytest.mark.skipif(not CORPUS.is_file(), reason="../shared/corpus is not beside the project")
+def test_twenty_corpus_records_give_twenty_articles(tmp_path):
+    export = tmp_path / "twenty.jsonl"
+    export.write_text("".join(CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:20]), encoding="utf-8")
+    articles = list(read(export))
+    assert len(articles) == 20 and not [a for a in articles if isinstance(a, InputError)]
+    assert len({a.slug for a in articles}) == 20
+    for article, line in zip(articles, export.read_text(encoding="utf-8").splitlines(), strict=True):
+        record = json.loads(line)
+        assert recall(record["content"], article.body_html) == 1.0
+        assert article.title == record["title"].strip()
