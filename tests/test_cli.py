@@ -131,3 +131,24 @@ def test_out_that_is_a_file(tmp_path):
     target = tmp_path / "taken"
     target.write_text("x")
     _one_line_error(publisher("build", SEED, "--out", target), 2, "taken", "is a file, not a folder")
+
+
+def test_inspect_shows_fields_and_block_tree():
+    run = publisher("inspect", SEED)
+    assert run.code == 0, run.stderr
+    assert "byline:    كتب : م/ خالد عبد العزيز" in run.stdout
+    assert "    h2  أبرز محاور اللقاء" in run.stdout and "    p.topic  تعزيز التعاون الأمني والعسكري" in run.stdout
+    as_json = publisher("inspect", SEED, "--json")
+    import json
+
+    outline = json.loads(as_json.stdout)
+    assert outline["authors"] == ["خالد عبد العزيز"]
+    assert [b["type"] for b in outline["blocks"]].count("h2") == 3
+
+
+def test_inspect_reports_bad_records_and_exits_1(tmp_path):
+    export = tmp_path / "x.jsonl"
+    export.write_text('{"title": "a", "content": "b"}\n[1, 2]\n', encoding="utf-8")
+    run = publisher("inspect", export, "--json")
+    assert run.code == 1 and len(run.stdout.splitlines()) == 1
+    assert "x.jsonl record 2: is a list, not an object" in run.stderr
