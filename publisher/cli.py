@@ -62,7 +62,21 @@ def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path("dist"),
     formats: Annotated[list[Format] | None, typer.Option(
         "--format", "-f", help="Output format; repeat for several. Default: pdf and epub.")] = None,
-    layout: Annotated[str, typer.Option("--layout", "-l", help="Layout name (see 'publisher layouts').")] = "article",
+    layout: Annotated[str | None, typer.Option("--layout", "-l", help="Layout name (see 'publisher layouts').",
+                                               show_default="article")] = None,
+    page_size: Annotated[str | None, typer.Option(
+        "--page-size", help="A4, A5, B5, letter, ... or WIDTHxHEIGHT such as 170x240mm.", show_default="A4")] = None,
+    margins: Annotated[str | None, typer.Option(
+        "--margins", help="1 to 4 lengths, in CSS order read for a bound book: top outer bottom inner.")] = None,
+    bleed: Annotated[str | None, typer.Option("--bleed", help="Bleed beyond the trim on every side, e.g. 3mm.")] = None,
+    marks: Annotated[str | None, typer.Option(
+        "--marks", help="Printer's marks outside the bleed: crop, cross, crop,cross.")] = None,
+    pdf_standard: Annotated[str | None, typer.Option(
+        "--pdf-standard", help="pdf/a-3b (archives), pdf/a-2u, pdf/ua-1 (accessible), pdf/x-4 (print), ...")] = None,
+    digits: Annotated[str | None, typer.Option(
+        "--digits", help="arabic-indic, persian or western; default: the article language's own.")] = None,
+    dpi: Annotated[int | None, typer.Option(
+        "--dpi", help="Scale images down to at most this resolution, e.g. 300.")] = None,
     layouts_dirs: Annotated[list[Path] | None, typer.Option(
         "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")] = False,
@@ -78,19 +92,26 @@ def build(
     Articles: Markdown (.md), plain text and wire copy (.txt), Word (.docx), HTML (.html),
     JSON (.json, an array of articles) and JSON Lines (.jsonl, one article a line).
 
+    Options not given on the command line come from publisher.toml in the working folder (a
+    [build] table with the same names, e.g. page-size = "A5"), then from the layout.
+
     \b
     Examples:
       publisher build articles/
       publisher build report.md --format pdf --out print/
+      publisher build report.md -f pdf --page-size A5 --bleed 3mm --marks crop --pdf-standard pdf/x-4
+      publisher build archive/ --pdf-standard pdf/a-3b
       publisher build export.jsonl --map title=headline_ar --map content=body_ar
       publisher build notes.txt -f html -f pdf --layouts-dir my-layouts --layout weekly
     """
     from publisher.build import build as run_build
-    from publisher.model import Options
+    from publisher.config import resolve
 
     _State.quiet, _State.debug = _State.quiet or quiet, _State.debug or debug
-    chosen = tuple(dict.fromkeys(f.value for f in formats)) if formats else ("pdf", "epub")
-    options = Options(layout=layout, formats=chosen, layouts_dirs=tuple(layouts_dirs or ()))
+    cli = {"layout": layout, "formats": [f.value for f in formats] if formats else None, "page_size": page_size,
+           "margins": margins, "bleed": bleed, "marks": marks, "pdf_standard": pdf_standard, "digits": digits,
+           "dpi": dpi, "layouts_dirs": layouts_dirs}
+    options = resolve({key: value for key, value in cli.items() if value is not None})
 
     def report(result) -> None:
         for warning in result.warnings:

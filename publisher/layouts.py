@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -179,19 +179,21 @@ def compose(publication, target: str = "print", articles=None):
     one EPUB chapter (`articles` then names the chapter's articles; the EPUB keeps the body)."""
     from markupsafe import Markup
 
-    from publisher import __version__, fonts
+    from publisher import __version__, fonts, typography
 
     options = publication.options
     layout = find(options.layout, options.layouts_dirs)
-    defaults = layout.merged_defaults()
-    css_context = {
-        "page_size": options.page_size or defaults.get("page_size", "A4"),
-        "margins": options.margins or defaults.get("margins", "20mm"),
-        "digits": publication.digits,
-        "fonts": fonts.role_names(),
-    }
-    css = fonts.font_face_css() + "\n" + stylesheet(layout, target, **css_context) if target == "print" else ""
-    chosen = publication.articles if articles is None else articles
+    chosen = [
+        replace(article, body_html=typography.prepare(
+            article.body_html, direction=article.dir, target=target, prefix=f"article-{article.slug}",
+            digits=publication.digits))
+        for article in (publication.articles if articles is None else articles)
+    ]
+    css = ""
+    if target == "print":
+        css_context = {"page": page_settings(layout, options), "running": _running_heads(publication),
+                       "digits": publication.digits, "fonts": fonts.role_names()}
+        css = fonts.font_face_css() + "\n" + stylesheet(layout, "print", **css_context)
     first = chosen[0]
     html = render(
         layout,
@@ -201,6 +203,8 @@ def compose(publication, target: str = "print", articles=None):
         target=target,
         css=Markup(css),
         digits=publication.digits,
+        # PDF/X must carry dates, and WeasyPrint would take the clock's.
+        stamp=publication.stamp(required=(options.pdf_standard or "").startswith("pdf/x")),
         version=__version__,
         description=first.summary if len(chosen) == 1 else "",
         keywords=list(dict.fromkeys(tag for a in chosen for tag in a.tags)),
@@ -211,6 +215,36 @@ def compose(publication, target: str = "print", articles=None):
     for article in chosen:
         assets.update(article.assets)
     return Document(html=html, assets=assets)
+
+
+# Printer's marks need room outside the bleed; WeasyPrint draws them in the outer half of the
+# CSS bleed area, so marks widen it by this much (the PDF's BleedBox is set back to the real bleed).
+MARKS_ROOM_MM = 10.0
+
+
+def page_settings(layout: Layout, options) -> dict[str, Any]:
+    """Page size, margins (top, outer, bottom, inner), bleed and marks: options over layout defaults."""
+    from publisher import config
+
+    defaults = config.checked(layout.merged_defaults(), f"layout {layout.name!r} (layout.toml)")
+    size = options.page_size or defaults.get("page_size", "A4")
+    top, outer, bottom, inner = config.margins(options.margins or defaults.get("margins", "20mm"))
+    bleed_mm = config.millimetres(options.bleed) if options.bleed else 0.0
+    room = MARKS_ROOM_MM if options.marks else 0.0
+    css_bleed = f"{bleed_mm + room:g}mm" if bleed_mm or room else ""
+    return {"size": size, "top": top, "outer": outer, "bottom": bottom, "inner": inner,
+            "bleed": css_bleed, "bleed_mm": bleed_mm, "marks": options.marks}
+
+
+def _running_heads(publication) -> dict[str, str]:
+    """CSS content for the heads of left and right pages: the publication's title on one, the
+    article's on the other; a publication of one article shows its title on both."""
+    from publisher.config import css_string
+
+    article = "string(running-title)"
+    if len(publication.articles) == 1:
+        return {"left": article, "right": article}
+    return {"left": css_string(publication.title), "right": article}
 
 
 def epub_stylesheet(publication) -> str:

@@ -5,15 +5,19 @@ Nothing downstream of a reader looks at the source file again; everything it nee
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import html
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 # Primary language subtags written right to left.
+# The date given to outputs that must carry one when nothing else tells it (see Publication.stamp).
+UNDATED = dt.date(2000, 1, 1)
 # Digits each script writes natively; any language not here writes Western digits.
 NATIVE_DIGITS = {"ar": "arabic-indic", "fa": "persian", "ur": "persian", "ps": "persian", "sd": "persian"}
 RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "syr", "ug", "ur", "yi"})
@@ -117,10 +121,19 @@ class Options:
     layout: str = "article"
     formats: tuple[str, ...] = ("pdf", "epub")
     page_size: str | None = None
-    """None: the layout's default."""
+    """A CSS page size ("A5", "170mm 240mm"); None: the layout's default."""
     margins: str | None = None
+    """"top outer bottom inner", checked lengths; None: the layout's default."""
+    bleed: str | None = None
+    """A length added on every side beyond the trim, for print."""
+    marks: tuple[str, ...] = ()
+    """Printer's marks outside the bleed: crop, cross."""
+    pdf_standard: str | None = None
+    """pdf/a-3b, pdf/ua-1, pdf/x-4, ...: what the PDF claims and is made to meet."""
     digits: str | None = None
-    """`arabic-indic` or `western`; None follows the language (Arabic-Indic for Arabic)."""
+    """`arabic-indic`, `persian` or `western`; None follows the language."""
+    dpi: int | None = None
+    """The highest resolution images keep in the PDF; larger ones are scaled down."""
     layouts_dirs: tuple[Path, ...] = ()
 
 
@@ -156,6 +169,17 @@ class Publication:
     def date(self) -> dt.date | None:
         dates = [a.date for a in self.articles if a.date]
         return max(dates) if dates else None
+
+    def stamp(self, *, required: bool = False) -> dt.date | None:
+        """The date outputs carry in their metadata: the articles' own, else SOURCE_DATE_EPOCH
+        (the reproducible-builds convention), else, where a format demands a date, a fixed one;
+        never the clock, so that the same input gives the same bytes."""
+        if self.date:
+            return self.date
+        if epoch := os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+            with contextlib.suppress(ValueError, OverflowError, OSError):
+                return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        return UNDATED if required else None
 
     @property
     def digits(self) -> str:

@@ -16,8 +16,6 @@ from publisher import fonts
 from publisher.layouts import compose, epub_stylesheet
 from publisher.model import Publication, asset_bytes, media_type, primary_language
 
-# dcterms:modified is required; an undated publication gets this fixed instant, not the clock.
-UNDATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # Zip entries carry a timestamp too; a fixed one keeps rebuilds byte-identical.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
@@ -97,7 +95,7 @@ def make_epub(publication: Publication) -> bytes:
     book.spine = [*chapters, "nav"]
 
     buffer = io.BytesIO()
-    modified = dt.datetime.combine(publication.date, dt.time(), dt.UTC) if publication.date else UNDATED
+    modified = dt.datetime.combine(publication.stamp(required=True), dt.time(), dt.UTC)
     writer = _Writer(buffer, book, {"epub3_pages": False, "mtime": modified, "raise_exceptions": True})
     writer.process()
     writer.write()

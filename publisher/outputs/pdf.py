@@ -3,8 +3,11 @@ from the document's own list."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
+import uuid
 from dataclasses import dataclass
 from functools import cache
 
@@ -89,6 +92,52 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def _options(document: Document, publication: Publication) -> dict:
+    """write_pdf options: the standard the PDF must meet, image resolution, and a finisher that
+    corrects what WeasyPrint approximates (the BleedBox) or leaves to chance (an XMP DocumentID)."""
+    from publisher.layouts import find, page_settings
+
+    options = publication.options
+    page = page_settings(find(options.layout, options.layouts_dirs), options)
+    chosen: dict = {"pdf_identifier": True,  # an MD5 of the content: reproducible, unlike a random one
+                    "custom_metadata": True,
+                    "finisher": _Finisher(page["bleed_mm"], hashlib.sha256(document.html.encode()).hexdigest())}
+    if options.pdf_standard:
+        chosen["pdf_variant"] = options.pdf_standard
+    if options.dpi:
+        chosen.update(dpi=options.dpi, optimize_images=True, jpeg_quality=88)
+    return chosen
+
+
+class _Finisher:
+    """Runs on the finished PDF objects, before they are written.
+
+    - BleedBox: WeasyPrint puts it at most 10pt past the TrimBox, and when marks widen the CSS
+      bleed it cannot know the real one; print shops read it, so it is set to the bleed asked for.
+    - PDF/X-4 metadata carries an xmp.did made with uuid4; it becomes one derived from the
+      document, so the same input gives the same bytes.
+    """
+
+    def __init__(self, bleed_mm: float, digest: str):
+        self.bleed_pt = bleed_mm * 72 / 25.4
+        self.document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'publisher:' + digest)}".encode()
+
+    def __call__(self, document, pdf) -> None:
+        import pydyf
+
+        for item in pdf.objects:
+            if isinstance(item, pydyf.Dictionary) and item.get("Type") == "/Page" and "TrimBox" in item:
+                left, top, right, bottom = item["TrimBox"]
+                b = self.bleed_pt
+                item["BleedBox"] = pydyf.Array([left - b, top - b, right + b, bottom + b])
+            elif isinstance(item, pydyf.Stream) and item.extra.get("Type") == "/Metadata":
+                item.stream = [_RANDOM_DID.sub(self.document_id, chunk) if isinstance(chunk, bytes) else chunk
+                               for chunk in item.stream]
+
+
+_RANDOM_DID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
 def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
     weasyprint = _weasyprint()
     refused: list[str] = []
@@ -101,10 +150,7 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
         fetcher = _fetcher_class()(document.assets, refused)
         html = weasyprint.HTML(string=document.html, base_url=BASE_URL, url_fetcher=fetcher)
         rendered = html.render(font_config=_font_config())
-        data = rendered.write_pdf(
-            pdf_identifier=True,  # an MD5 of the content: reproducible, unlike a random one
-            custom_metadata=True,
-        )
+        data = rendered.write_pdf(**_options(document, publication))
     except Exception as exc:
         raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc
     finally:

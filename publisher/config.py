@@ -1,0 +1,174 @@
+"""Options: what each means, how it is checked, and where it comes from.
+
+Precedence, highest first: the command line, a publication file, publisher.toml in the working
+folder, the layout's defaults. Every value is checked here, once, before any work starts, and
+turned into the form the layouts use; a bad value is an error that lists the choices.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from publisher.errors import UsageError
+from publisher.model import FORMATS, Options
+
+CONFIG_FILE = "publisher.toml"
+PAGE_SIZES = ("A3", "A4", "A5", "A6", "B4", "B5", "letter", "legal")
+# What WeasyPrint 70 can write; the first four are the ones archives and print shops ask for.
+PDF_STANDARDS = ("pdf/a-3b", "pdf/a-2u", "pdf/ua-1", "pdf/x-4", "pdf/a-1b", "pdf/a-2b", "pdf/a-3u",
+                 "pdf/a-4u", "pdf/ua-2", "pdf/x-1a", "pdf/x-3")
+MARKS = ("crop", "cross")
+DIGITS = ("arabic-indic", "persian", "western")
+UNITS = ("mm", "cm", "in", "pt", "px")
+_LENGTH = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>mm|cm|in|pt|px)$")
+_SIZE = re.compile(r"^(?P<w>\d+(?:\.\d+)?)\s*[x×]\s*(?P<h>\d+(?:\.\d+)?)\s*(?P<unit>mm|cm|in|pt)$")
+
+
+def page_size(value: str) -> str:
+    """"A5" stays a name CSS knows; "170x240mm" becomes "170mm 240mm"."""
+    value = value.strip()
+    named = {name.lower(): name for name in PAGE_SIZES}
+    if value.lower() in named:
+        return named[value.lower()]
+    if match := _SIZE.match(value):
+        return f"{match['w']}{match['unit']} {match['h']}{match['unit']}"
+    raise UsageError(f"page size {value!r} is not known",
+                     hint=f"choose {', '.join(PAGE_SIZES)}, or WIDTHxHEIGHT with a unit such as 170x240mm")
+
+
+def length(value: str, name: str) -> str:
+    value = str(value).strip().replace(" ", "")
+    if value == "0":
+        return "0mm"
+    if not _LENGTH.match(value):
+        raise UsageError(f"{name} {value!r} is not a length",
+                         hint=f"a number and a unit ({', '.join(UNITS)}), e.g. 3mm")
+    return value
+
+
+_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72, "px": 25.4 / 96}
+
+
+def millimetres(value: str) -> float:
+    match = _LENGTH.match(length(value, "length"))
+    assert match
+    return float(match["number"]) * _MM[match["unit"]]
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal that nothing in it can end: every character that is not a
+    letter, digit or space is written as a hex escape (so no quote, backslash or '</style>')."""
+    return '"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in text) + '"'
+
+
+def margins(value: str) -> tuple[str, str, str, str]:
+    """CSS order, read for a bound book: top, outer, bottom, inner (1 to 4 values, as in CSS)."""
+    parts = [length(part, "margin") for part in str(value).split()]
+    if not 1 <= len(parts) <= 4:
+        raise UsageError(f"margins {value!r} need 1 to 4 lengths",
+                         hint="top outer bottom inner, e.g. 20mm 15mm 22mm 20mm")
+    if len(parts) == 1:
+        return parts[0], parts[0], parts[0], parts[0]
+    if len(parts) == 2:
+        return parts[0], parts[1], parts[0], parts[1]
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2], parts[1]
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def marks(value: str | list[str]) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else re.split(r"[,\s]+", str(value))
+    chosen = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
+    wrong = [item for item in chosen if item not in MARKS]
+    if wrong:
+        raise UsageError(f"marks {wrong[0]!r} are not known", hint="choose crop, cross or crop,cross")
+    return chosen
+
+
+def pdf_standard(value: str) -> str:
+    value = value.strip().lower()
+    if value not in PDF_STANDARDS:
+        raise UsageError(f"PDF standard {value!r} is not one publisher can write",
+                         hint=f"choose {', '.join(PDF_STANDARDS)}")
+    return value
+
+
+def digits(value: str) -> str:
+    value = value.strip().lower()
+    if value not in DIGITS:
+        raise UsageError(f"digits {value!r} are not known", hint=f"choose {', '.join(DIGITS)}")
+    return value
+
+
+def dpi(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if not 72 <= number <= 2400:
+        raise UsageError(f"dpi {value!r} is not a resolution", hint="a whole number from 72 to 2400, e.g. 300")
+    return number
+
+
+def formats(value: list[str]) -> tuple[str, ...]:
+    wrong = [item for item in value if item not in FORMATS]
+    if wrong:
+        raise UsageError(f"format {wrong[0]!r} is not known", hint=f"choose {', '.join(FORMATS)}")
+    return tuple(dict.fromkeys(value))
+
+
+CHECKS = {"page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bleed": lambda v: length(v, "bleed"),
+          "marks": marks, "pdf_standard": pdf_standard, "digits": digits, "dpi": dpi, "formats": formats,
+          "layout": str}
+
+
+def checked(values: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Values by option name, each checked; unknown names are an error naming where they came from."""
+    known = {f.name for f in fields(Options)} - {"layouts_dirs"}
+    result = {}
+    for name, value in values.items():
+        key = name.replace("-", "_")
+        if key not in known:
+            raise UsageError(f"unknown option {name!r} in {origin}", hint=f"options: {', '.join(sorted(known))}")
+        if value is None:
+            continue
+        check = CHECKS.get(key)
+        try:
+            result[key] = check(value) if check else value
+        except UsageError as exc:
+            exc.message = f"{exc.message} (in {origin})"
+            raise
+    return result
+
+
+def load_config(folder: Path | None = None) -> dict[str, Any]:
+    """publisher.toml in `folder` (the working folder): its [build] table, checked."""
+    path = (folder or Path.cwd()) / CONFIG_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"is not valid TOML: {exc}", path=path, hint="fix the file or remove it") from None
+    return checked(data.get("build", {}), str(path))
+
+
+def resolve(cli: dict[str, Any], *, publication: dict[str, Any] | None = None, base: Options | None = None,
+            config_folder: Path | None = None) -> Options:
+    """The Options in force: command line over publication file over publisher.toml over defaults.
+
+    Layout defaults come last of all, when the layout is known (layouts.compose reads them for any
+    option still unset here).
+    """
+    merged: dict[str, Any] = {}
+    merged.update(load_config(config_folder))
+    merged.update(checked(publication or {}, "the publication file"))
+    merged.update(checked({k: v for k, v in cli.items() if k != "layouts_dirs"}, "the command line"))
+    options = replace(base or Options(), **merged)
+    if cli.get("layouts_dirs"):
+        options = replace(options, layouts_dirs=tuple(cli["layouts_dirs"]))
+    return options
