@@ -167,6 +167,43 @@ def inspect(
         raise typer.Exit(2 if failed == total else 1)
 
 
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="PDF and EPUB files.", show_default=False)],
+    source: Annotated[Path | None, typer.Option(
+        "--source", help="The article a PDF was made from: report how many of its words come back out.")] = None,
+    min_recall: Annotated[float, typer.Option("--min-recall", help="With --source: the least share of words.")] = 0.99,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one file a line.")] = False,
+) -> None:
+    """Check finished files. A PDF: fonts embedded and all from fonts/, page boxes, the standard it
+    declares, tagging, and with --source the text that comes back out. An EPUB: EPUBCheck.
+    Exit status 1 when something is wrong.
+
+    \b
+    Examples:
+      publisher check dist/*.pdf dist/*.epub
+      publisher check dist/report.pdf --source articles/report.md
+    """
+    import json
+
+    from publisher.check import check as run_check
+
+    failed = False
+    for path in files:
+        report = run_check(path, source, min_recall)
+        failed = failed or bool(report.problems)
+        if as_json:
+            typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+            continue
+        typer.echo(f"{path}: {'ok' if not report.problems else 'PROBLEMS'}")
+        for name, value in report.facts:
+            typer.echo(f"  {name + ':':<18} {value}")
+        for problem in report.problems:
+            typer.echo(f"  problem: {problem}")
+    if failed:
+        raise typer.Exit(1)
+
+
 def _read_settings(field_map: list[str] | None):
     from publisher.errors import UsageError
     from publisher.sources import ReadSettings

@@ -107,6 +107,12 @@ class Article:
         return f"{self.source} record {self.record}" if self.record else str(self.source)
 
     @property
+    def visible_text(self) -> str:
+        """The words a reader of the output sees: title, byline, date line and body."""
+        body = html.unescape(_TAG.sub(" ", self.body_html))
+        return "\n".join([self.title, self.subtitle, self.byline, self.dateline, body])
+
+    @property
     def text(self) -> str:
         """Every character a reader will see, for font coverage and EPUB font subsets."""
         body = html.unescape(_TAG.sub(" ", self.body_html))

@@ -26,6 +26,8 @@ def prepare(body_html: str, *, direction: str, target: str, prefix: str, digits:
     if not body_html.strip():
         return body_html
     root = lxml_html.fragment_fromstring(body_html, create_parent="div")
+    _prefix_ids(root, prefix)
+    figures(root)
     if direction == "rtl":
         isolate_latin(root)
     notes = _footnotes(root)
@@ -33,8 +35,29 @@ def prepare(body_html: str, *, direction: str, target: str, prefix: str, digits:
         if target == "print":
             _notes_for_print(root, notes)
         else:
-            _notes_for_epub(root, notes, prefix, digits)
+            _notes_for_epub(root, notes, digits)
     return escape(root.text or "") + "\n".join(lxml_html.tostring(child, encoding="unicode").strip() for child in root)
+
+
+def _prefix_ids(root, prefix: str) -> None:
+    """Every id, and every link to one, made unique to the article: a book holds many articles,
+    and each has its "fn1" and its headings."""
+    for element in root.xpath(".//*[@id]"):
+        element.set("id", f"{prefix}-{element.get('id')}")
+    for link in root.xpath(".//a[starts-with(@href, '#')]"):
+        link.set("href", f"#{prefix}-{link.get('href')[1:]}")
+
+
+def figures(root) -> None:
+    """A paragraph that holds nothing but an image is a figure; the image's title is its caption."""
+    for paragraph in root.xpath(".//p[count(*) = 1 and img and normalize-space(.) = '']"):
+        image = paragraph[0]
+        paragraph.tag = "figure"
+        caption = (image.attrib.pop("title", "") or "").strip()
+        if caption:
+            figcaption = lxml_html.Element("figcaption")
+            figcaption.text = caption
+            paragraph.append(figcaption)
 
 
 def isolate_latin(root) -> None:
@@ -87,7 +110,7 @@ def _notes_for_print(root, notes: dict) -> None:
     _drop_note_list(root)
 
 
-def _notes_for_epub(root, notes: dict, prefix: str, digits: str) -> None:
+def _notes_for_epub(root, notes: dict, digits: str) -> None:
     """EPUB 3 notes: a noteref link at the call, the note in an <aside epub:type="footnote">."""
     for number, call in enumerate(root.xpath(".//sup[@class='footnote-ref']"), start=1):
         link = call.find("a")
@@ -95,15 +118,15 @@ def _notes_for_epub(root, notes: dict, prefix: str, digits: str) -> None:
             continue
         target = (link.get("href") or "").lstrip("#")
         link.attrib.clear()
-        link.set("href", f"#{prefix}-{target}")
-        link.set("id", f"{prefix}-ref-{target}")
+        link.set("href", f"#{target}")
+        link.set("id", f"{target}-ref")
         link.set("epub:type", "noteref")
         link.set("role", "doc-noteref")
         link.text = write_digits(str(number), digits)
         call.attrib.clear()
     for key, note in notes.items():
         aside = lxml_html.Element("aside")
-        aside.set("id", f"{prefix}-{key}")
+        aside.set("id", key)
         aside.set("epub:type", "footnote")
         aside.set("role", "doc-footnote")
         _move_content(note, aside)

@@ -92,21 +92,22 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _options(document: Document, publication: Publication) -> dict:
+def _options(publication: Publication) -> tuple[dict, float]:
     """write_pdf options: the standard the PDF must meet, image resolution, and a finisher that
-    corrects what WeasyPrint approximates (the BleedBox) or leaves to chance (an XMP DocumentID)."""
+    corrects what WeasyPrint approximates (the BleedBox) or leaves to chance (an XMP DocumentID).
+    WeasyPrint reads some of them while laying out (image resolution, tagging for PDF/UA) and
+    the rest while writing, so both steps get them all, as its own HTML.write_pdf does."""
     from publisher.layouts import find, page_settings
 
     options = publication.options
     page = page_settings(find(options.layout, options.layouts_dirs), options)
     chosen: dict = {"pdf_identifier": True,  # an MD5 of the content: reproducible, unlike a random one
-                    "custom_metadata": True,
-                    "finisher": _Finisher(page["bleed_mm"], hashlib.sha256(document.html.encode()).hexdigest())}
+                    "custom_metadata": True}
     if options.pdf_standard:
         chosen["pdf_variant"] = options.pdf_standard
     if options.dpi:
         chosen.update(dpi=options.dpi, optimize_images=True, jpeg_quality=88)
-    return chosen
+    return chosen, page["bleed_mm"]
 
 
 class _Finisher:
@@ -149,8 +150,10 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
     try:
         fetcher = _fetcher_class()(document.assets, refused)
         html = weasyprint.HTML(string=document.html, base_url=BASE_URL, url_fetcher=fetcher)
-        rendered = html.render(font_config=_font_config())
-        data = rendered.write_pdf(**_options(document, publication))
+        options, bleed_mm = _options(publication)
+        rendered = html.render(font_config=_font_config(), **options)
+        finisher = _Finisher(bleed_mm, hashlib.sha256(document.html.encode()).hexdigest())
+        data = rendered.write_pdf(finisher=finisher, **options)
     except Exception as exc:
         raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc
     finally:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from publisher.model import Article
@@ -21,7 +22,8 @@ from publisher.sources.meta import build_article, front_matter_and_sidecar
 
 @cache
 def _parser() -> MarkdownIt:
-    parser = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table").use(footnote_plugin)
+    parser = (MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+              .use(footnote_plugin).use(anchors_plugin, min_level=1, max_level=6))  # ids for #links to headings
     # The "↩" back-link after each footnote means nothing on paper and no bundled font has it.
     parser.add_render_rule("footnote_anchor", lambda *args: "")
     return parser

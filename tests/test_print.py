@@ -1,0 +1,212 @@
+"""Print options through the command line, measured on the PDFs they make."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pypdf
+import pytest
+from lxml import html
+
+from conftest import ROOT, SEED, epub_files, publisher
+
+SEED_PDF = "000_96635321e4ee60bd.pdf"
+
+
+def build(tmp_path: Path, *args, source: Path = SEED, cwd: Path | None = None, name: str = SEED_PDF) -> pypdf.PdfReader:
+    out = tmp_path / "out"
+    run = publisher("build", source, "--out", out, "-f", "pdf", *args, cwd=cwd)
+    assert run.code == 0, run.stderr
+    return pypdf.PdfReader(out / name)
+
+
+def mm(box) -> tuple[float, float]:
+    left, bottom, right, top = (float(v) for v in box)
+    return round((right - left) * 25.4 / 72, 1), round((top - bottom) * 25.4 / 72, 1)
+
+
+def xmp(reader: pypdf.PdfReader) -> str:
+    return reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+
+
+def test_a5_bleed_and_crop_marks(tmp_path):
+    page = build(tmp_path, "--page-size", "A5", "--bleed", "3mm", "--marks", "crop").pages[0]
+    assert mm(page["/TrimBox"]) == (148.0, 210.0)
+    assert mm(page["/BleedBox"]) == (154.0, 216.0)
+    width, height = mm(page["/MediaBox"])
+    assert width > 154 and height > 216  # the marks stand outside the bleed
+
+
+def test_custom_size_and_bleed_without_marks(tmp_path):
+    page = build(tmp_path, "--page-size", "170x240mm", "--bleed", "5mm").pages[0]
+    assert mm(page["/TrimBox"]) == (170.0, 240.0)
+    assert mm(page["/BleedBox"]) == mm(page["/MediaBox"]) == (180.0, 250.0)
+
+
+@pytest.mark.parametrize("marks", ["cross", "crop,cross"])
+def test_other_marks(tmp_path, marks):
+    page = build(tmp_path, "--page-size", "B5", "--bleed", "3mm", "--marks", marks).pages[0]
+    assert mm(page["/TrimBox"]) == (176.0, 250.0) and mm(page["/BleedBox"]) == (182.0, 256.0)
+
+
+def _text_x_range(page) -> tuple[float, float]:
+    xs: list[float] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and re.search("[\u0600-\u06ff]", text):
+            xs.append(tm[4] * cm[0] + cm[4])
+
+    page.extract_text(visitor_text=visit)
+    return min(xs), max(xs)
+
+
+def test_mirrored_margins_put_the_inner_margin_at_the_binding(tmp_path):
+    """An Arabic book's first page is a left page, bound on its right; the next is bound on its left."""
+    reader = build(tmp_path, "--margins", "20mm 12mm 20mm 45mm")
+    width = float(reader.pages[0]["/MediaBox"][2])
+    inner = 45 * 72 / 25.4
+    _, right_edge_1 = _text_x_range(reader.pages[0])
+    left_edge_2, _ = _text_x_range(reader.pages[1])
+    assert right_edge_1 <= width - inner + 1
+    assert left_edge_2 >= inner - 1
+
+
+def test_pdf_a_3b(tmp_path):
+    metadata = xmp(build(tmp_path, "--pdf-standard", "pdf/a-3b"))
+    assert re.search(r"pdfaid:part(=\"|>)3", metadata) and re.search(r"pdfaid:conformance(=\"|>)B", metadata)
+
+
+def test_pdf_ua_1_is_tagged(tmp_path):
+    reader = build(tmp_path, "--pdf-standard", "pdf/ua-1")
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
+    assert re.search(r"pdfuaid:part(=\"|>)1", xmp(reader))
+
+
+def test_unknown_standard_lists_the_choices(tmp_path):
+    run = publisher("build", SEED, "--out", tmp_path, "--pdf-standard", "pdf/a-9z")
+    assert run.code == 2 and "pdf/a-3b, pdf/a-2u, pdf/ua-1, pdf/x-4" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("--pdf-standard", "pdf/x-4"), ("--pdf-standard", "pdf/a-3b")])
+def test_a_second_apart_same_bytes(tmp_path, args):
+    first = tmp_path / "one"
+    second = tmp_path / "two"
+    assert publisher("build", SEED, "--out", first, *args).code == 0
+    time.sleep(1.1)
+    assert publisher("build", SEED, "--out", second, *args).code == 0
+    for name in (SEED_PDF, "000_96635321e4ee60bd.epub"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_digits_option(tmp_path):
+    western = build(tmp_path / "w", "--digits", "western")
+    assert western.pages[0].extract_text().split()[-1] == "1"
+    english = build(tmp_path / "e", "--digits", "arabic-indic", source=ROOT / "articles" / "library-hours-en.md",
+                    name="library-evening-hours.pdf")
+    assert english.pages[0].extract_text().split()[-1] == "١"
+    assert publisher("build", SEED, "--out", tmp_path, "--digits", "roman").code == 2
+
+
+def test_seed_bookmarks_and_first_folio(tmp_path):
+    reader = build(tmp_path)
+    outline = reader.outline
+    assert [item.title for item in outline[1]] == ["أبرز محاور اللقاء", "نتائج اللقاء", "دلالات اللقاء"]
+    assert reader.pages[0].extract_text().split()[-1] == "١"
+
+
+def test_config_file_and_command_line_precedence(tmp_path):
+    (tmp_path / "publisher.toml").write_text('[build]\npage-size = "A5"\ndigits = "western"\n', encoding="utf-8")
+    from_config = build(tmp_path / "a", cwd=tmp_path)
+    assert mm(from_config.pages[0]["/TrimBox"]) == (148.0, 210.0)
+    overridden = build(tmp_path / "b", "--page-size", "letter", cwd=tmp_path)
+    assert mm(overridden.pages[0]["/TrimBox"]) == (215.9, 279.4)
+    (tmp_path / "publisher.toml").write_text('[build]\npage-size = "A11"\n', encoding="utf-8")
+    run = publisher("build", SEED, "--out", tmp_path / "c", cwd=tmp_path)
+    assert run.code == 2 and "publisher.toml" in run.stderr and "A11" in run.stderr
+
+
+ARTICLE = """---
+title: "اختبار الطباعة"
+author: فريق الاختبار
+date: 2026-11-01
+summary: ملخص المقال
+tags: [طباعة, اختبار]
+---
+
+نص فيه حاشية[^1] ورابط إلى [الخاتمة](#الخاتمة) وكلمة Saudi Aramco في وسطه.
+
+![محطة الضخ](photo.png "الشكل ١: محطة الضخ")
+
+## الخاتمة
+
+نص الخاتمة.
+
+[^1]: حاشية توضح المصدر.
+"""
+
+
+@pytest.fixture
+def rich_article(tmp_path) -> Path:
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.new("RGB", (3000, 1500), (30, 120, 200)).save(folder / "photo.png")
+    (folder / "print.md").write_text(ARTICLE, encoding="utf-8")
+    return folder / "print.md"
+
+
+def test_metadata_links_footnotes_figures_and_isolates(tmp_path, rich_article):
+    run = publisher("build", rich_article, "--out", tmp_path / "out", "-f", "pdf", "-f", "html", "-f", "epub")
+    assert run.code == 0, run.stderr
+    reader = pypdf.PdfReader(tmp_path / "out" / "print.pdf")
+    info = reader.metadata
+    assert (info.title, info.author, info.subject) == ("اختبار الطباعة", "فريق الاختبار", "ملخص المقال")
+    assert info["/Keywords"] == "طباعة, اختبار" and info["/CreationDate"].startswith("D:20261101")
+    links = [a.get_object() for a in reader.pages[0].get("/Annots", [])]
+    internal = [a for a in links if a.get("/Subtype") == "/Link" and ("/Dest" in a or "/D" in a.get("/A", {}))]
+    assert internal, "the link to #الخاتمة is an internal link"
+    text = reader.pages[0].extract_text()
+    assert text.index("حاشية توضح المصدر") > text.index("نص الخاتمة")  # the note sits at the foot
+    page = html.fromstring((tmp_path / "out" / "print.html").read_text(encoding="utf-8"))
+    assert [b.text for b in page.iter("bdi")] == ["Saudi Aramco"]
+    assert page.find(".//figure/figcaption").text == "الشكل ١: محطة الضخ"
+    chapter = epub_files(tmp_path / "out" / "print.epub")["EPUB/print.xhtml"].decode()
+    assert 'epub:type="noteref"' in chapter and 'epub:type="footnote"' in chapter
+
+
+def test_dpi_caps_image_resolution(tmp_path, rich_article):
+    def widest_image(pdf: Path) -> int:
+        reader = pypdf.PdfReader(pdf)
+        return max(image.image.width for page in reader.pages for image in page.images)
+
+    full = publisher("build", rich_article, "--out", tmp_path / "full", "-f", "pdf")
+    capped = publisher("build", rich_article, "--out", tmp_path / "capped", "-f", "pdf", "--dpi", "100")
+    assert full.code == capped.code == 0
+    assert widest_image(tmp_path / "full" / "print.pdf") == 3000
+    assert widest_image(tmp_path / "capped" / "print.pdf") < 1000
+
+
+def test_check_reports_a_good_pdf_and_epub(samples):
+    run = publisher("check", samples / SEED_PDF, samples / "000_96635321e4ee60bd.epub", "--source", SEED)
+    assert run.code == 0, run.stdout
+    assert "recall (pypdf):    1.0000" in run.stdout and "0 fatals, 0 errors, 0 warnings" in run.stdout
+
+
+def test_check_finds_a_system_font_and_a_broken_epub(tmp_path):
+    from weasyprint import HTML
+
+    stray = tmp_path / "stray.pdf"
+    HTML(string="<p style='font-family: DejaVu Sans'>hello</p>").write_pdf(stray)
+    broken = tmp_path / "broken.epub"
+    import zipfile
+
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+    run = publisher("check", stray, broken)
+    assert run.code == 1
+    assert "is not from fonts/" in run.stdout
+    assert "problem: FATAL" in run.stdout or "problem: ERROR" in run.stdout
