@@ -39,13 +39,13 @@ def test_markdown_front_matter_fields(tmp_path):
     assert (article.lang, article.dir) == ("en-GB", "ltr")
     assert article.tags == ("one", "two")
     assert article.slug == "my-slug"
-    assert "<h2>Part</h2>" in article.body_html
+    assert '<h2 id="part">Part</h2>' in article.body_html
 
 
 def test_markdown_title_from_first_heading_and_levels_shifted(tmp_path):
     article = read_article(write(tmp_path, "t.md", "# العنوان\n\nنص.\n\n# قسم\n\n## فرع\n"))
     assert article.title == "العنوان"
-    assert "<h2>قسم</h2>" in article.body_html and "<h3>فرع</h3>" in article.body_html
+    assert '<h2 id="قسم">قسم</h2>' in article.body_html and '<h3 id="فرع">فرع</h3>' in article.body_html
     assert article.slug == "t"  # an Arabic title has no ASCII: the file name gives the slug
 
 
