@@ -86,6 +86,17 @@ def _weekdays() -> frozenset[str]:
     return frozenset(_fold(d) for loc in ("ar", "en") for d in get_day_names("wide", locale=loc).values())
 
 
+def hijri_date(value: dt.date, style: str) -> str:
+    """The Umm al-Qura date with Arabic month name and the هـ suffix: "١٨ جمادى الآخرة ١٤٤٨ هـ"."""
+    from hijridate import Gregorian
+
+    try:
+        hijri = Gregorian(value.year, value.month, value.day).to_hijri()
+    except (OverflowError, ValueError):  # outside the Umm al-Qura tables (1343-1500 AH)
+        return ""
+    return digits(f"{hijri.day} {hijri.month_name('ar')} {hijri.year} هـ", style)
+
+
 def parse_date(text: str) -> dt.date | None:
     """The date a whole line states ("الأحد 12 مايو 2024م", "12/5/2024", "2024-05-12"), or None.
 

@@ -81,12 +81,17 @@ def _unique(article: Article, taken: set[str]) -> Article:
 
 
 def _make_outputs(result: ArticleResult, out: Path, options: Options) -> None:
-    """Each format on its own: a PDF that fails does not cost the article its EPUB. A machine that
-    lacks a system library stops the whole run, since every other article would fail the same way."""
     article = result.article
     assert article is not None
-    publication = Publication(title=article.title, articles=(article,), options=options)
-    missing = fonts.missing_characters(article.text)
+    make_outputs(Publication(title=article.title, articles=(article,), options=options), out, result)
+
+
+def make_outputs(publication: Publication, out: Path, result: ArticleResult) -> None:
+    """Each format on its own: a PDF that fails does not cost the publication its EPUB. A machine
+    that lacks a system library stops the whole run, since everything else would fail the same way."""
+    options = publication.options
+    text = "\n".join(article.text for article in publication.articles) + publication.title
+    missing = fonts.missing_characters(text)
     if missing:
         shown = ", ".join(fonts.describe(ch) for ch in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -94,17 +99,15 @@ def _make_outputs(result: ArticleResult, out: Path, options: Options) -> None:
     document = None
     for fmt in (f for f in FORMATS if f in options.formats):
         try:
-            if fmt in ("html", "pdf") and document is None:
+            if fmt in ("html", "pdf") and document is None and publication.kind != "book":
                 document = layouts.compose(publication)
-            target = inside(out, f"{article.slug}.{fmt}")
+            target = inside(out, f"{publication.slug}.{fmt}")
             if fmt == "html":
                 from publisher.outputs.html import write_html
 
-                write_html(document, out, article.slug)
+                write_html(document or layouts.compose(publication), out, publication.slug)
             elif fmt == "pdf":
-                from publisher.outputs.pdf import render_pdf
-
-                pdf = render_pdf(document, publication)
+                pdf = _render_pdf(publication, document)
                 write_atomic(target, pdf.data)
                 result.pages = pdf.pages
                 result.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
@@ -116,6 +119,36 @@ def _make_outputs(result: ArticleResult, out: Path, options: Options) -> None:
         except EnvironmentProblem:
             raise
         except PublisherError as exc:
-            exc.path = exc.path or article.source
-            exc.record = exc.record or article.record
+            first = publication.articles[0]
+            exc.path = exc.path or publication.source or first.source
+            exc.record = exc.record or (first.record if len(publication.articles) == 1 else None)
             result.error = result.error or exc
+
+
+def _render_pdf(publication: Publication, document):
+    if publication.kind == "book":
+        from publisher.outputs.volume import render_volume
+
+        return render_volume(publication)
+    from publisher.outputs.pdf import render_pdf
+
+    return render_pdf(document, publication)
+
+
+def gather(inputs: Iterable[Path], settings: ReadSettings | None = None) -> tuple[list[Article], list[ArticleResult]]:
+    """Every article the inputs hold, in order, and a failed result for each one that could not
+    be read: a publication is made of the good ones, and the bad ones are reported."""
+    results = _read_all(collect_inputs(inputs), settings or ReadSettings())
+    return [r.article for r in results if r.ok and r.article], [r for r in results if not r.ok]
+
+
+def build_publication(publication: Publication, out: Path) -> ArticleResult:
+    """One bulletin or book from its articles: OUT/<slug>.pdf, .epub (and .html)."""
+    layouts.find(publication.options.layout, publication.options.layouts_dirs)
+    if not publication.articles:
+        raise UsageError("no article could be read, so there is nothing to publish",
+                         path=publication.source, hint="check the inputs named above")
+    prepare_output_folder(out)
+    result = ArticleResult(source=publication.source or Path(publication.slug))
+    make_outputs(publication, out, result)
+    return result

@@ -55,42 +55,88 @@ def _global(
     _State.debug, _State.quiet = debug, quiet
 
 
+# Options shared by build, bulletin and book.
+Out = Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")]
+Formats = Annotated[list[Format] | None, typer.Option(
+    "--format", "-f", help="Output format; repeat for several. Default: pdf and epub.")]
+LayoutName = Annotated[str | None, typer.Option("--layout", "-l", help="Layout name (see 'publisher layouts').")]
+PageSize = Annotated[str | None, typer.Option(
+    "--page-size", help="A4, A5, B5, letter, ... or WIDTHxHEIGHT such as 170x240mm.")]
+Margins = Annotated[str | None, typer.Option(
+    "--margins", help="1 to 4 lengths, in CSS order read for a bound book: top outer bottom inner.")]
+Bleed = Annotated[str | None, typer.Option("--bleed", help="Bleed beyond the trim on every side, e.g. 3mm.")]
+Marks = Annotated[str | None, typer.Option(
+    "--marks", help="Printer's marks outside the bleed: crop, cross, crop,cross.")]
+PdfStandard = Annotated[str | None, typer.Option(
+    "--pdf-standard", help="pdf/a-3b (archives), pdf/a-2u, pdf/ua-1 (accessible), pdf/x-4 (print), ...")]
+Digits = Annotated[str | None, typer.Option(
+    "--digits", help="arabic-indic, persian or western; default: the language's own.")]
+Calendar = Annotated[str | None, typer.Option(
+    "--calendar", help="Dates in the layout: gregorian, hijri (Umm al-Qura, with هـ) or both.")]
+Dpi = Annotated[int | None, typer.Option("--dpi", help="Scale images down to at most this resolution, e.g. 300.")]
+LayoutsDirs = Annotated[list[Path] | None, typer.Option(
+    "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")]
+Debug = Annotated[bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")]
+FieldMap = Annotated[list[str] | None, typer.Option(
+    "--map", metavar="FIELD=NAME",
+    help="For JSON exports: the name your export uses for a field, e.g. --map title=headline_ar; repeatable. "
+         "Fields: title, content, author, date, subtitle, summary, tags, lang, url, source, slug.")]
+
+
+def _options(given: dict, *, publication: dict | None = None, kind: str = "article"):
+    """The Options in force: what was given here over the publication file, publisher.toml and
+    the layout; a bulletin or book uses its own layout unless another is named."""
+    from publisher.config import resolve
+    from publisher.model import Options
+
+    quiet, debug = given.pop("quiet", False), given.pop("debug", False)
+    _State.quiet, _State.debug = _State.quiet or quiet, _State.debug or debug
+    if given.get("formats"):
+        given["formats"] = [f.value for f in given["formats"]]
+    base = Options(layout=kind if kind != "article" else "article")
+    return resolve({key: value for key, value in given.items() if value is not None}, publication=publication,
+                   base=base)
+
+
+def _report(result) -> None:
+    for warning in result.warnings:
+        typer.echo(f"warning: {result.label}: {warning}", err=True)
+    if result.error:
+        typer.echo(result.error.one_line(), err=True)
+    elif not _State.quiet:
+        made = ", ".join(_shown(path) for path in result.outputs.values())
+        pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
+        typer.echo(f"wrote {made}{pages}")
+
+
 @app.command()
 def build(
-    inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="Article files, or folders of them.",
-                                                 show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path("dist"),
-    formats: Annotated[list[Format] | None, typer.Option(
-        "--format", "-f", help="Output format; repeat for several. Default: pdf and epub.")] = None,
-    layout: Annotated[str | None, typer.Option("--layout", "-l", help="Layout name (see 'publisher layouts').",
-                                               show_default="article")] = None,
-    page_size: Annotated[str | None, typer.Option(
-        "--page-size", help="A4, A5, B5, letter, ... or WIDTHxHEIGHT such as 170x240mm.", show_default="A4")] = None,
-    margins: Annotated[str | None, typer.Option(
-        "--margins", help="1 to 4 lengths, in CSS order read for a bound book: top outer bottom inner.")] = None,
-    bleed: Annotated[str | None, typer.Option("--bleed", help="Bleed beyond the trim on every side, e.g. 3mm.")] = None,
-    marks: Annotated[str | None, typer.Option(
-        "--marks", help="Printer's marks outside the bleed: crop, cross, crop,cross.")] = None,
-    pdf_standard: Annotated[str | None, typer.Option(
-        "--pdf-standard", help="pdf/a-3b (archives), pdf/a-2u, pdf/ua-1 (accessible), pdf/x-4 (print), ...")] = None,
-    digits: Annotated[str | None, typer.Option(
-        "--digits", help="arabic-indic, persian or western; default: the article language's own.")] = None,
-    dpi: Annotated[int | None, typer.Option(
-        "--dpi", help="Scale images down to at most this resolution, e.g. 300.")] = None,
-    layouts_dirs: Annotated[list[Path] | None, typer.Option(
-        "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")] = False,
-    field_map: Annotated[list[str] | None, typer.Option(
-        "--map", metavar="FIELD=NAME",
-        help="For JSON exports: the name your export uses for a field, e.g. --map title=headline_ar; repeatable. "
-             "Fields: title, content, author, date, subtitle, summary, tags, lang, url, source, slug.")] = None,
+    inputs: Annotated[list[Path], typer.Argument(
+        metavar="INPUT...", help="Article files, folders of them, or publication files (.toml, .yml).",
+        show_default=False)],
+    out: Out = Path("dist"),
+    formats: Formats = None,
+    layout: LayoutName = None,
+    page_size: PageSize = None,
+    margins: Margins = None,
+    bleed: Bleed = None,
+    marks: Marks = None,
+    pdf_standard: PdfStandard = None,
+    digits: Digits = None,
+    calendar: Calendar = None,
+    dpi: Dpi = None,
+    layouts_dirs: LayoutsDirs = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+    field_map: FieldMap = None,
 ) -> None:
     """Build each article into OUT/<slug>.pdf and OUT/<slug>.epub (and .html with --format html).
 
     \b
     Articles: Markdown (.md), plain text and wire copy (.txt), Word (.docx), HTML (.html),
     JSON (.json, an array of articles) and JSON Lines (.jsonl, one article a line).
+    A publication file (.toml or .yml) builds the bulletin or book it describes.
 
     Options not given on the command line come from publisher.toml in the working folder (a
     [build] table with the same names, e.g. page-size = "A5"), then from the layout.
@@ -102,34 +148,174 @@ def build(
       publisher build report.md -f pdf --page-size A5 --bleed 3mm --marks crop --pdf-standard pdf/x-4
       publisher build archive/ --pdf-standard pdf/a-3b
       publisher build export.jsonl --map title=headline_ar --map content=body_ar
+      publisher build issue-12.toml
       publisher build notes.txt -f html -f pdf --layouts-dir my-layouts --layout weekly
     """
+    given = dict(locals())  # the options, taken before any other local name exists
+    for key in ("inputs", "out", "field_map"):
+        given.pop(key)
     from publisher.build import build as run_build
-    from publisher.config import resolve
+    from publisher.publications import SUFFIXES
 
-    _State.quiet, _State.debug = _State.quiet or quiet, _State.debug or debug
-    cli = {"layout": layout, "formats": [f.value for f in formats] if formats else None, "page_size": page_size,
-           "margins": margins, "bleed": bleed, "marks": marks, "pdf_standard": pdf_standard, "digits": digits,
-           "dpi": dpi, "layouts_dirs": layouts_dirs}
-    options = resolve({key: value for key, value in cli.items() if value is not None})
-
-    def report(result) -> None:
-        for warning in result.warnings:
-            typer.echo(f"warning: {result.label}: {warning}", err=True)
-        if result.error:
-            typer.echo(result.error.one_line(), err=True)
-        elif not _State.quiet:
-            made = ", ".join(_shown(path) for path in result.outputs.values())
-            pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
-            typer.echo(f"wrote {made}{pages}")
-
-    results = run_build(inputs, out, options, on_result=report, settings=_read_settings(field_map))
+    publication_files = [path for path in inputs if path.suffix.lower() in SUFFIXES]
+    articles = [path for path in inputs if path.suffix.lower() not in SUFFIXES]
+    failures = 0
+    for path in publication_files:
+        failures += _publish_file(path, out, dict(given), field_map)
+    if not articles:
+        if failures:
+            raise typer.Exit(1)
+        return
+    options = _options(given)
+    results = run_build(articles, out, options, on_result=_report, settings=_read_settings(field_map))
     failed = [r for r in results if not r.ok]
     if not _State.quiet or failed:
         typer.echo(f"{len(results) - len(failed)} of {len(results)} articles built into {out}/"
                    + (f"; failed: {', '.join(r.label for r in failed)}" if failed else ""), err=bool(failed))
+    if failed or failures:
+        raise typer.Exit(2 if len(failed) == len(results) and not publication_files else 1)
+
+
+def _publish_file(path: Path, out: Path, given: dict, field_map: list[str] | None) -> int:
+    from publisher import publications
+
+    spec = publications.load(path)
+    file_options = {k.replace("-", "_"): v for k, v in spec["options"].items()}
+    if spec["layout"]:
+        file_options["layout"] = spec["layout"]
+    options = _options(given, publication=file_options, kind=spec["kind"])
+    return _publish(spec["kind"], spec["articles"], out, options, title=spec["title"], issue=spec["issue"],
+                    date=spec["date"], authors=spec["authors"], cover=spec["cover"], field_map=field_map, source=path)
+
+
+def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, issue: str = "", date=None,
+             authors: tuple[str, ...] = (), cover: Path | None = None, field_map: list[str] | None = None,
+             source: Path | None = None) -> int:
+    """Read the articles, make the publication, report; the number of articles that failed."""
+    from publisher.build import build_publication, gather
+    from publisher.model import Publication
+
+    if cover is not None:
+        _check_cover(cover)
+    articles, failed = gather(inputs, _read_settings(field_map))
+    for result in failed:
+        _report(result)
+    publication = Publication(title=title, articles=tuple(articles), kind=kind, options=options, issue=issue,
+                              issued=date, editors=authors, cover=cover, source=source)
+    result = build_publication(publication, out)
+    _report(result)
     if failed:
-        raise typer.Exit(2 if len(failed) == len(results) else 1)
+        typer.echo(f"{len(failed)} article(s) could not be read and are not in the {kind}: "
+                   + ", ".join(r.label for r in failed), err=True)
+    return len(failed) + (1 if result.error else 0)
+
+
+def _check_cover(cover: Path) -> None:
+    from publisher.errors import InputError
+    from publisher.sources.assets import IMAGE_SUFFIXES
+
+    if not cover.is_file():
+        raise InputError("cover image not found", path=cover, hint="check the path given to --cover")
+    if cover.suffix.lower() not in IMAGE_SUFFIXES - {".svg"}:
+        raise InputError("the cover must be a PNG, JPEG, GIF or WebP image", path=cover)
+
+
+def _date_option(value: str | None):
+    import datetime as dt
+
+    from publisher.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date {value!r} is not a date", hint="write it YYYY-MM-DD") from None
+
+
+@app.command()
+def bulletin(
+    inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="The articles, lead story first.",
+                                                 show_default=False)],
+    title: Annotated[str, typer.Option("--title", help="The bulletin's name, set in the masthead.")],
+    issue: Annotated[str, typer.Option("--issue", help="The issue number.")],
+    date: Annotated[str | None, typer.Option("--date", help="The issue's date, YYYY-MM-DD; default: the newest "
+                                                            "article's.")] = None,
+    out: Out = Path("dist"),
+    formats: Formats = None,
+    layout: LayoutName = None,
+    page_size: PageSize = None,
+    margins: Margins = None,
+    bleed: Bleed = None,
+    marks: Marks = None,
+    pdf_standard: PdfStandard = None,
+    digits: Digits = None,
+    calendar: Calendar = None,
+    dpi: Dpi = None,
+    layouts_dirs: LayoutsDirs = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+    field_map: FieldMap = None,
+) -> None:
+    """Make a bulletin (نشرة): a masthead with the issue number and its date in the Gregorian and
+    Hijri calendars, the issue's headlines, then the articles in two columns, the lead story
+    across both. One PDF and one EPUB.
+
+    \b
+    Example:
+      publisher bulletin lead.md wire/*.txt --title "نشرة الحي" --issue 12 --date 2026-11-28
+    """
+    given = dict(locals())
+    for key in ("inputs", "title", "issue", "date", "out", "field_map"):
+        given.pop(key)
+    failures = _publish("bulletin", inputs, out, _options(given, kind="bulletin"), title=title, issue=issue,
+                        date=_date_option(date), field_map=field_map)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def book(
+    inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="The articles, in order.",
+                                                 show_default=False)],
+    title: Annotated[str, typer.Option("--title", help="The book's title.")],
+    author: Annotated[list[str] | None, typer.Option(
+        "--author", help="The book's author or editor; repeatable.")] = None,
+    cover: Annotated[Path | None, typer.Option("--cover", help="A cover image; without one, a cover is set "
+                                                                "from the title.")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="The book's date, YYYY-MM-DD.")] = None,
+    out: Out = Path("dist"),
+    formats: Formats = None,
+    layout: LayoutName = None,
+    page_size: PageSize = None,
+    margins: Margins = None,
+    bleed: Bleed = None,
+    marks: Marks = None,
+    pdf_standard: PdfStandard = None,
+    digits: Digits = None,
+    calendar: Calendar = None,
+    dpi: Dpi = None,
+    layouts_dirs: LayoutsDirs = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+    field_map: FieldMap = None,
+) -> None:
+    """Make a book: a cover, a title page, contents (المحتويات) with the folios printed on the
+    pages, one chapter per article opening on a right-hand page, running heads, a bookmark per
+    article. Long volumes are rendered in parts, so memory stays bounded.
+
+    \b
+    Examples:
+      publisher book chapters/ --title "أرشيف ٢٠٢٦" --author "غرفة الأخبار" --cover cover.jpg
+      publisher book archive.jsonl --title "Archive, July 2015" --page-size A4
+    """
+    given = dict(locals())
+    for key in ("inputs", "title", "author", "cover", "date", "out", "field_map"):
+        given.pop(key)
+    failures = _publish("book", inputs, out, _options(given, kind="book"), title=title, date=_date_option(date),
+                        authors=tuple(author or ()), cover=cover, field_map=field_map)
+    if failures:
+        raise typer.Exit(1)
 
 
 @app.command()

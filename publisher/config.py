@@ -23,6 +23,7 @@ PDF_STANDARDS = ("pdf/a-3b", "pdf/a-2u", "pdf/ua-1", "pdf/x-4", "pdf/a-1b", "pdf
                  "pdf/a-4u", "pdf/ua-2", "pdf/x-1a", "pdf/x-3")
 MARKS = ("crop", "cross")
 DIGITS = ("arabic-indic", "persian", "western")
+CALENDARS = ("gregorian", "hijri", "both")
 UNITS = ("mm", "cm", "in", "pt", "px")
 _LENGTH = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>mm|cm|in|pt|px)$")
 _SIZE = re.compile(r"^(?P<w>\d+(?:\.\d+)?)\s*[x×]\s*(?P<h>\d+(?:\.\d+)?)\s*(?P<unit>mm|cm|in|pt)$")
@@ -104,6 +105,13 @@ def digits(value: str) -> str:
     return value
 
 
+def calendar(value: str) -> str:
+    value = str(value).strip().lower()
+    if value not in CALENDARS:
+        raise UsageError(f"calendar {value!r} is not known", hint=f"choose {', '.join(CALENDARS)}")
+    return value
+
+
 def dpi(value: Any) -> int:
     try:
         number = int(value)
@@ -123,6 +131,7 @@ def formats(value: list[str]) -> tuple[str, ...]:
 
 CHECKS = {"page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bleed": lambda v: length(v, "bleed"),
           "marks": marks, "pdf_standard": pdf_standard, "digits": digits, "dpi": dpi, "formats": formats,
+          "calendar": calendar,
           "layout": str}
 
 

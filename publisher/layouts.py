@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher import DATA_ROOT
+from publisher.arabic import digits as write_digits
 from publisher.errors import LayoutError
 from publisher.model import Document, primary_language
 
@@ -174,47 +175,94 @@ def _long_date(value: Any, lang: str, digits: str) -> str:
     return write_digits(text, digits)
 
 
-def compose(publication, target: str = "print", articles=None):
-    """The HTML document a publication becomes: for print (the PDF and the HTML output) or for
-    one EPUB chapter (`articles` then names the chapter's articles; the EPUB keeps the body)."""
+@dataclass(frozen=True)
+class Part:
+    """Which part of a publication a document holds, for publications rendered in parts.
+
+    `front`: the cover, title page and contents (books) or the masthead (bulletins); `articles`:
+    the articles it holds (None: all of them); `contents`: (article, folio) pairs for a contents
+    page whose numbers are already known; `first_folio`: the folio of its first page.
+    """
+
+    front: bool = True
+    articles: tuple | None = None
+    contents: tuple = ()
+    first_folio: int | None = None
+
+
+def compose(publication, target: str = "print", part: Part | None = None) -> Document:
+    """The HTML document a publication (or one part of it) becomes: for print (the PDF and the
+    HTML output) or for an EPUB content document, of which the EPUB keeps the body."""
     from markupsafe import Markup
 
     from publisher import __version__, fonts, typography
 
+    part = part or Part()
     options = publication.options
     layout = find(options.layout, options.layouts_dirs)
+    calendar = options.calendar or str(layout.merged_defaults().get("calendar", "gregorian"))
     chosen = [
         replace(article, body_html=typography.prepare(
             article.body_html, direction=article.dir, target=target, prefix=f"article-{article.slug}",
             digits=publication.digits))
-        for article in (publication.articles if articles is None else articles)
+        for article in (publication.articles if part.articles is None else part.articles)
     ]
     css = ""
     if target == "print":
         css_context = {"page": page_settings(layout, options), "running": _running_heads(publication),
-                       "digits": publication.digits, "fonts": fonts.role_names()}
+                       "digits": publication.digits, "fonts": fonts.role_names(), "first_folio": part.first_folio}
         css = fonts.font_face_css() + "\n" + stylesheet(layout, "print", **css_context)
-    first = chosen[0]
+    assets = {face.url: face.path for face in fonts.faces()}
+    for article in chosen:
+        assets.update(article.assets)
+    cover_url = ""
+    if publication.cover and part.front:
+        cover_url = "images/cover" + publication.cover.suffix.lower()
+        assets[cover_url] = publication.cover
     html = render(
         layout,
         ENTRY_TEMPLATE,
         publication=publication,
         articles=chosen,
+        front=part.front,
+        contents=[(article, write_digits(str(folio), publication.digits)) for article, folio in part.contents],
+        cover_url=cover_url,
         target=target,
         css=Markup(css),
         digits=publication.digits,
         # PDF/X must carry dates, and WeasyPrint would take the clock's.
         stamp=publication.stamp(required=(options.pdf_standard or "").startswith("pdf/x")),
         version=__version__,
-        description=first.summary if len(chosen) == 1 else "",
-        keywords=list(dict.fromkeys(tag for a in chosen for tag in a.tags)),
+        description=chosen[0].summary if len(publication.articles) == 1 and chosen else "",
+        keywords=list(dict.fromkeys(tag for a in publication.articles for tag in a.tags)),
         byline_word=lambda lang: _BYLINE_WORD.get(primary_language(lang), "By"),
         and_word=lambda lang: _AND_WORD.get(primary_language(lang), " and "),
+        dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
+        words=_WORDS.get(primary_language(publication.lang), _WORDS["en"]),
     )
-    assets = {face.url: face.path for face in fonts.faces()}
-    for article in chosen:
-        assets.update(article.assets)
     return Document(html=html, assets=assets)
+
+
+# What layouts write around the articles, in the publication's language.
+_WORDS = {
+    "ar": {"issue": "العدد", "contents": "المحتويات", "in_this_issue": "في هذا العدد"},
+    "fa": {"issue": "شماره", "contents": "فهرست", "in_this_issue": "در این شماره"},
+    "ur": {"issue": "شمارہ", "contents": "فہرست", "in_this_issue": "اس شمارے میں"},
+    "en": {"issue": "Issue", "contents": "Contents", "in_this_issue": "In this issue"},
+    "fr": {"issue": "Numéro", "contents": "Sommaire", "in_this_issue": "Dans ce numéro"},
+}
+
+
+def _dates(value, lang: str, digits: str, calendar: str) -> list[str]:
+    """A date as the calendar option asks: Gregorian, Hijri (Umm al-Qura, with هـ), or both."""
+    from publisher.arabic import hijri_date
+
+    shown = []
+    if calendar in ("gregorian", "both"):
+        shown.append(_long_date(value, lang, digits))
+    if calendar in ("hijri", "both") and (hijri := hijri_date(value, digits)):
+        shown.append(hijri)
+    return shown or [_long_date(value, lang, digits)]
 
 
 # Printer's marks need room outside the bleed; WeasyPrint draws them in the outer half of the

@@ -140,6 +140,8 @@ class Options:
     """`arabic-indic`, `persian` or `western`; None follows the language."""
     dpi: int | None = None
     """The highest resolution images keep in the PDF; larger ones are scaled down."""
+    calendar: str | None = None
+    """Dates in layouts: `gregorian`, `hijri` (Umm al-Qura) or `both`; None: the layout's default."""
     layouts_dirs: tuple[Path, ...] = ()
 
 
@@ -150,7 +152,18 @@ class Publication:
     title: str
     articles: tuple[Article, ...]
     kind: str = "article"
+    """article, bulletin or book."""
     options: Options = field(default_factory=Options)
+    issue: str = ""
+    """A bulletin's issue number, as written."""
+    issued: dt.date | None = None
+    """The publication's own date; None: the newest of its articles'."""
+    editors: tuple[str, ...] = ()
+    """A book's author(s) or a bulletin's editors; None: the articles' authors."""
+    cover: Path | None = None
+    """An image for the cover of a book."""
+    source: Path | None = None
+    """The publication file it was described in, if any."""
 
     @property
     def lang(self) -> str:
@@ -162,10 +175,15 @@ class Publication:
 
     @property
     def slug(self) -> str:
-        return self.articles[0].slug if len(self.articles) == 1 else slugify(self.title) or "publication"
+        """One article's own slug; for a bulletin or book the title's, else "bulletin-12", "book"."""
+        if self.kind == "article" and len(self.articles) == 1:
+            return self.articles[0].slug
+        return title_slug(self.title) or slugify(f"{self.kind}-{self.issue}" if self.issue else self.kind)
 
     @property
     def authors(self) -> tuple[str, ...]:
+        if self.editors:
+            return self.editors
         seen: dict[str, None] = {}
         for article in self.articles:
             seen.update(dict.fromkeys(article.authors))
@@ -173,6 +191,8 @@ class Publication:
 
     @property
     def date(self) -> dt.date | None:
+        if self.issued:
+            return self.issued
         dates = [a.date for a in self.articles if a.date]
         return max(dates) if dates else None
 

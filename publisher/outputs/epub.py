@@ -13,7 +13,7 @@ from ebooklib import epub
 from lxml import etree
 
 from publisher import fonts
-from publisher.layouts import compose, epub_stylesheet
+from publisher.layouts import Part, compose, epub_stylesheet
 from publisher.model import Publication, asset_bytes, media_type, primary_language
 
 # Zip entries carry a timestamp too; a fixed one keeps rebuilds byte-identical.
@@ -66,13 +66,25 @@ def make_epub(publication: Publication) -> bytes:
     css = epub.EpubItem(uid="style", file_name="book.css", media_type="text/css",
                         content=epub_stylesheet(publication).encode())
     book.add_item(css)
+    front = []
+    if publication.cover:
+        book.set_cover(f"images/cover{publication.cover.suffix.lower()}", asset_bytes(publication.cover),
+                       create_page=False)
+    if publication.kind != "article":
+        # The title page or masthead, first in reading order; the nav already lists the articles.
+        page = _Chapter(uid="front", file_name="front.xhtml", title=publication.title, lang=lang,
+                        direction=publication.dir)
+        page.content = compose(publication, target="epub", part=Part(front=True, articles=())).html
+        page.add_item(css)
+        book.add_item(page)
+        front.append(page)
     chapters = []
     for number, article in enumerate(publication.articles, start=1):
         chapter = _Chapter(
             uid=f"chapter-{number}", file_name=f"{article.slug}.xhtml", title=article.title,
             lang=article.lang, direction=article.dir,
         )
-        chapter.content = compose(publication, target="epub", articles=(article,)).html
+        chapter.content = compose(publication, target="epub", part=Part(front=False, articles=(article,))).html
         chapter.add_item(css)
         book.add_item(chapter)
         chapters.append(chapter)
@@ -92,7 +104,7 @@ def make_epub(publication: Publication) -> bytes:
     book.toc = [epub.Link(c.file_name, c.title, c.id) for c in chapters]
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav(title=_CONTENTS.get(primary, "Contents"), direction=publication.dir))
-    book.spine = [*chapters, "nav"]
+    book.spine = [*front, *chapters, "nav"]
 
     buffer = io.BytesIO()
     modified = dt.datetime.combine(publication.stamp(required=True), dt.time(), dt.UTC)

@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from publisher import fonts
@@ -24,6 +24,8 @@ class RenderedPDF:
     data: bytes
     pages: int
     warnings: list[str]
+    bookmarks: list = field(default_factory=list)
+    """WeasyPrint's bookmark tree: (label, (page index, x, y), children, state) subtrees."""
 
 
 @cache
@@ -154,6 +156,7 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
         rendered = html.render(font_config=_font_config(), **options)
         finisher = _Finisher(bleed_mm, hashlib.sha256(document.html.encode()).hexdigest())
         data = rendered.write_pdf(finisher=finisher, **options)
+        bookmarks = rendered.make_bookmark_tree()
     except Exception as exc:
         raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc
     finally:
@@ -161,4 +164,4 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
         logger.propagate = previous_propagate
     warnings = [f"refused to load {url}" for url in dict.fromkeys(refused)]
     warnings += [m for m in dict.fromkeys(collector.messages) if "not an asset of this document" not in m]
-    return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings)
+    return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings, bookmarks=bookmarks)
