@@ -1,0 +1,149 @@
+"""Bulletins and books, through the command line, on parsed PDFs and EPUBCheck."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+from lxml import etree
+
+from conftest import ROOT, epub_files, epubcheck, needs_poppler, publisher, recall
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "saudinewsnet-2015-07-22.jsonl"
+SENTENCES = ["تعمل البلدية على توسيع شبكة الحدائق العامة في الأحياء الجديدة.",
+             "وقال المسؤولون إن المرحلة الأولى ستنتهي قبل نهاية العام.",
+             "ويطالب السكان بمزيد من المساحات الخضراء وممرات المشاة.",
+             "وتشمل الخطة زراعة آلاف الأشجار على جانبي الطرق الرئيسية."]
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+
+
+def make_export(path: Path, count: int) -> Path:
+    """`count` articles of different lengths (1 to 14 paragraphs), as a JSON Lines export."""
+    with path.open("w", encoding="utf-8") as handle:
+        for number in range(1, count + 1):
+            paragraphs = [" ".join(SENTENCES[(number + i) % 4] for i in range(5)) for _ in range(1 + (number * 5) % 14)]
+            record = {"title": f"خبر رقم {number}: الحدائق والأحياء", "author": "غرفة الأخبار",
+                      "date_extracted": f"2026-11-{number % 28 + 1:02d} 10:00:00", "content": "\n".join(paragraphs),
+                      "url": f"https://example.org/news/{1000 + number}", "source": "example"}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def page_text(pdf: Path, index: int) -> str:
+    """One page as poppler lays it out, which keeps each line's parts in reading order."""
+    text = subprocess.run(["pdftotext", "-layout", "-f", str(index + 1), "-l", str(index + 1), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return BIDI_CONTROLS.sub("", text)
+
+
+def printed_folio(pdf: Path, index: int) -> int:
+    return int(page_text(pdf, index).split()[-1].translate(DIGITS))
+
+
+def check_book(pdf: Path, titles: list[str]) -> None:
+    reader = pypdf.PdfReader(pdf)
+    chapters = [item for item in reader.outline if not isinstance(item, list)]
+    assert [item.title for item in chapters] == titles
+    first_pages = [reader.get_destination_page_number(item) for item in chapters]
+    for title, index in zip(titles, first_pages, strict=True):
+        assert recall(title, reader.pages[index].extract_text()) == 1.0  # the bookmark's page carries the title
+    contents = "\n".join(page_text(pdf, i) for i in range(first_pages[0]))
+    contents = contents[contents.index("المحتويات"):]
+    listed = [int(n.translate(DIGITS)) for n in re.findall(r"^\s*([٠-٩]+)\s", contents, flags=re.MULTILINE)]
+    printed = [printed_folio(pdf, index) for index in first_pages]
+    assert listed == printed, (listed, printed)
+    assert all(n % 2 == 1 for n in printed)  # every chapter opens on a right-hand page
+    assert reader.page_labels[first_pages[0]] == "1"
+
+
+def check_epub(epub: Path, titles: list[str]) -> None:
+    assert [m for m in epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")] == []
+    nav = etree.fromstring(epub_files(epub)["EPUB/nav.xhtml"])
+    links = nav.findall(".//{http://www.w3.org/1999/xhtml}nav//{http://www.w3.org/1999/xhtml}a")
+    assert [link.text for link in links] == titles
+
+
+@needs_poppler
+def test_book_of_twelve(tmp_path):
+    export = make_export(tmp_path / "twelve.jsonl", 12)
+    run = publisher("book", export, "--title", "كتاب الحدائق", "--author", "غرفة الأخبار", "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    titles = [json.loads(line)["title"] for line in export.read_text(encoding="utf-8").splitlines()]
+    check_book(tmp_path / "out" / "book.pdf", titles)
+    check_epub(tmp_path / "out" / "book.epub", titles)
+
+
+@needs_poppler
+@pytest.mark.skipif(not CORPUS.is_file(), reason="../shared/corpus is not beside the project")
+def test_book_of_twelve_corpus_articles(tmp_path):
+    export = tmp_path / "twelve.jsonl"
+    export.write_text("".join(CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:12]), encoding="utf-8")
+    run = publisher("book", export, "--title", "أرشيف الصحف", "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    titles = [json.loads(line)["title"].strip() for line in export.read_text(encoding="utf-8").splitlines()]
+    check_book(tmp_path / "out" / "book.pdf", titles)
+    check_epub(tmp_path / "out" / "book.epub", titles)
+
+
+@needs_poppler
+def test_book_in_several_parts_keeps_folios_and_cover(tmp_path):
+    """Long volumes are rendered in parts; the joins must not disturb folios or bookmarks."""
+    from PIL import Image
+
+    export = make_export(tmp_path / "many.jsonl", 45)  # more than one part of 40
+    Image.new("RGB", (600, 900), (120, 30, 30)).save(tmp_path / "cover.png")
+    run = publisher("book", export, "--title", "مجلد", "--cover", tmp_path / "cover.png", "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    titles = [json.loads(line)["title"] for line in export.read_text(encoding="utf-8").splitlines()]
+    check_book(tmp_path / "out" / "book.pdf", titles)
+    files = epub_files(tmp_path / "out" / "book.epub")
+    assert "EPUB/images/cover.png" in files
+    assert b'properties="cover-image"' in files["EPUB/content.opf"]
+
+
+def test_bulletin(tmp_path):
+    export = make_export(tmp_path / "five.jsonl", 5)
+    run = publisher("bulletin", export, "--title", "نشرة الحي", "--issue", "12", "--date", "2026-11-28",
+                    "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    reader = pypdf.PdfReader(tmp_path / "out" / "bulletin-12.pdf")
+    first = reader.pages[0].extract_text()
+    assert "نشرة الحي" in first and "العدد ١٢" in first.replace("٢١", "١٢")  # pypdf may reverse digits
+    assert re.search("١٤٤٨|٨٤٤١", first) and "هـ" in first
+    for number in range(1, 6):
+        assert recall(f"خبر رقم {number}: الحدائق والأحياء", first) == 1.0  # the headlines
+    positions = []
+    reader.pages[1].extract_text(visitor_text=lambda text, cm, tm, *_: positions.append(tm[4] * cm[0] + cm[4])
+                                 if re.search("[\u0600-\u06ff]", text) else None)
+    width = float(reader.pages[1].mediabox.width)
+    assert min(positions) < width * 0.45 and max(positions) > width * 0.55  # text in both halves: two columns
+    assert [m for m in epubcheck(tmp_path / "out" / "bulletin-12.epub") if m["severity"] in ("ERROR", "FATAL",
+                                                                                           "WARNING")] == []
+
+
+def test_publication_file(tmp_path):
+    make_export(tmp_path / "news.jsonl", 3)
+    (tmp_path / "issue-7.toml").write_text(
+        'kind = "bulletin"\ntitle = "نشرة"\nissue = 7\ndate = 2026-11-28\narticles = ["news.jsonl"]\n'
+        '[options]\npage-size = "A5"\ncalendar = "hijri"\n', encoding="utf-8")
+    run = publisher("build", tmp_path / "issue-7.toml", "--out", tmp_path / "out", "-f", "pdf")
+    assert run.code == 0, run.stderr
+    page = pypdf.PdfReader(tmp_path / "out" / "bulletin-7.pdf").pages[0]
+    assert round(float(page.trimbox.width) * 25.4 / 72) == 148
+    assert "نوفمبر" not in page.extract_text()  # the Hijri calendar alone
+    (tmp_path / "bad.toml").write_text('kind = "magazine"\ntitle = "x"\narticles = ["news.jsonl"]\n')
+    run = publisher("build", tmp_path / "bad.toml", "--out", tmp_path / "out")
+    assert run.code == 2 and "kind 'magazine'" in run.stderr and "bulletin, book" in run.stderr
+
+
+def test_layouts_lists_every_kind():
+    run = publisher("layouts")
+    for name in ("article", "base", "book", "bulletin"):
+        assert re.search(rf"^{name}\s", run.stdout, flags=re.MULTILINE), name
