@@ -86,43 +86,77 @@ def _make_outputs(result: ArticleResult, out: Path, options: Options) -> None:
     make_outputs(Publication(title=article.title, articles=(article,), options=options), out, result)
 
 
-def make_outputs(publication: Publication, out: Path, result: ArticleResult) -> None:
+@dataclass
+class Rendered:
+    """A publication's outputs as bytes, before anything is written: what a worker process (or a
+    Dask worker on another machine) sends back to the one that writes the files."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    """format -> the file's bytes."""
+    assets: dict = field(default_factory=dict)
+    """For the HTML output: URL -> file or bytes, written beside the page."""
+    pages: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: PublisherError | None = None
+    """The first format's failure (it pickles with its file and hint, for worker processes)."""
+
+
+def render_outputs(publication: Publication) -> Rendered:
     """Each format on its own: a PDF that fails does not cost the publication its EPUB. A machine
-    that lacks a system library stops the whole run, since everything else would fail the same way."""
-    options = publication.options
+    that lacks a system library raises, since everything else would fail the same way."""
+    rendered = Rendered()
     text = "\n".join(article.text for article in publication.articles) + publication.title
     missing = fonts.missing_characters(text)
     if missing:
         shown = ", ".join(fonts.describe(ch) for ch in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        result.warnings.append(f"no bundled font covers {shown}{more}: those characters will show as empty boxes")
+        rendered.warnings.append(f"no bundled font covers {shown}{more}: those characters will show as empty boxes")
     document = None
-    for fmt in (f for f in FORMATS if f in options.formats):
+    for fmt in (f for f in FORMATS if f in publication.options.formats):
         try:
-            if fmt in ("html", "pdf") and document is None and publication.kind != "book":
+            if fmt in ("html", "pdf") and document is None and (fmt == "html" or publication.kind != "book"):
                 document = layouts.compose(publication)
-            target = inside(out, f"{publication.slug}.{fmt}")
             if fmt == "html":
-                from publisher.outputs.html import write_html
-
-                write_html(document or layouts.compose(publication), out, publication.slug)
+                rendered.files["html"] = document.html.encode("utf-8")
+                rendered.assets = document.assets
             elif fmt == "pdf":
                 pdf = _render_pdf(publication, document)
-                write_atomic(target, pdf.data)
-                result.pages = pdf.pages
-                result.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
+                rendered.files["pdf"], rendered.pages = pdf.data, pdf.pages
+                rendered.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
             else:
                 from publisher.outputs.epub import make_epub
 
-                write_atomic(target, make_epub(publication))
-            result.outputs[fmt] = target
+                rendered.files["epub"] = make_epub(publication)
         except EnvironmentProblem:
             raise
         except PublisherError as exc:
             first = publication.articles[0]
             exc.path = exc.path or publication.source or first.source
             exc.record = exc.record or (first.record if len(publication.articles) == 1 else None)
-            result.error = result.error or exc
+            rendered.error = rendered.error or exc
+    return rendered
+
+
+def write_outputs(rendered: Rendered, out: Path, slug: str) -> dict[str, Path]:
+    """The files, each written atomically under `out`; fonts and images beside an HTML page."""
+    written = {}
+    for fmt, data in rendered.files.items():
+        target = inside(out, f"{slug}.{fmt}")
+        if fmt == "html":
+            from publisher.outputs.html import write_assets
+
+            write_assets(rendered.assets, out)
+        write_atomic(target, data)
+        written[fmt] = target
+    return written
+
+
+def make_outputs(publication: Publication, out: Path, result: ArticleResult) -> None:
+    rendered = render_outputs(publication)
+    result.outputs.update(write_outputs(rendered, out, publication.slug))
+    result.pages = rendered.pages
+    result.warnings.extend(rendered.warnings)
+    result.error = rendered.error
 
 
 def _render_pdf(publication: Publication, document):

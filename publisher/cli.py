@@ -7,6 +7,7 @@ something; 70 a bug (a traceback with --debug).
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from enum import StrEnum
 from pathlib import Path
@@ -316,6 +317,120 @@ def book(
                         authors=tuple(author or ()), cover=cover, field_map=field_map)
     if failures:
         raise typer.Exit(1)
+
+
+@app.command()
+def batch(
+    inputs: Annotated[list[Path], typer.Argument(
+        metavar="INPUT...", help="Folders of articles and JSON or JSON Lines exports.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")],
+    formats: Formats = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes; default: one per core.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild everything, changed or not.")] = False,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first article that fails.")] = False,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Run on a Dask cluster: its scheduler's address, e.g. tcp://10.0.0.5:8786.")] = None,
+    group_by: Annotated[str | None, typer.Option(
+        "--group-by", help="Also one volume (a book) per year, month or source, in OUT/volumes/.")] = None,
+    layout: LayoutName = None,
+    page_size: PageSize = None,
+    margins: Margins = None,
+    bleed: Bleed = None,
+    marks: Marks = None,
+    pdf_standard: PdfStandard = None,
+    digits: Digits = None,
+    calendar: Calendar = None,
+    dpi: Dpi = None,
+    layouts_dirs: LayoutsDirs = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+    field_map: FieldMap = None,
+) -> None:
+    """Export a whole archive: every article to OUT/<slug>.pdf and .epub, in parallel.
+
+    A rerun redoes only what changed (state in OUT/.publisher/state.sqlite); a run that was
+    killed resumes where it stopped; files appear whole or not at all. OUT/manifest.json lists
+    every input article with its status, files and checksums, and OUT/index.html links them.
+    Exit status 1 when any article failed; the others are still built.
+
+    \b
+    Examples:
+      publisher batch archive/ exports/*.jsonl --out site/ --jobs 8
+      publisher batch feed.jsonl --out out/ --group-by month
+      publisher batch feed.jsonl --out out/ --scheduler tcp://127.0.0.1:8786
+    """
+    given = dict(locals())
+    for key in ("inputs", "out", "field_map", "jobs", "force", "fail_fast", "scheduler", "group_by"):
+        given.pop(key)
+    from publisher.batch import batch as run_batch
+
+    options = _options(given)
+    show = _Progress(enabled=not _State.quiet)
+    try:
+        summary = run_batch(inputs, out, options, jobs=jobs, force=force, fail_fast=fail_fast, scheduler=scheduler,
+                            group_by=group_by, settings=_read_settings(field_map), progress=show.update,
+                            on_entry=show.entry)
+    finally:
+        show.close()
+    failed = summary.failed
+    built = sum(e.status == "ok" and not e.reused for e in summary.entries)
+    reused = sum(e.reused for e in summary.entries)
+    typer.echo(f"{len(summary.entries) - len(failed)} of {len(summary.entries)} articles ok in {out}/ "
+               f"({built} built, {reused} unchanged) in {summary.seconds:.1f}s"
+               + (f"; {len(summary.volumes)} volumes" if summary.volumes else "")
+               + (f"; failed: {', '.join(e.source for e in failed[:10])}" + (" …" if len(failed) > 10 else "")
+                  if failed else ""), err=bool(failed))
+    if failed:
+        raise typer.Exit(1)
+
+
+class _Progress:
+    """A Rich progress bar (count, rate, time left, failures) on a terminal; plain lines now and
+    then otherwise, so that logs stay readable."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.task = None
+        self.last_line = 0.0
+        self.started = time.monotonic()
+
+    def update(self, done: int, total: int, failed: int) -> None:
+        if not self.enabled:
+            return
+        if sys.stderr.isatty():
+            if self.bar is None:
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                    TimeRemainingColumn,
+                )
+
+                self.bar = Progress(TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(),
+                                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                                    TextColumn("[red]{task.fields[failed]}"), transient=False)
+                self.bar.start()
+                self.task = self.bar.add_task("batch", total=total, rate="", failed="")
+            rate = done / max(time.monotonic() - self.started, 1e-6)
+            self.bar.update(self.task, completed=done, total=total, rate=f"{rate:.1f}/s",
+                            failed=f"{failed} failed" if failed else "")
+        elif time.monotonic() - self.last_line > 5 or done == total:
+            self.last_line = time.monotonic()
+            elapsed = time.monotonic() - self.started
+            typer.echo(f"batch: {done}/{total} done, {failed} failed, {elapsed:.0f}s", err=True)
+
+    def entry(self, entry) -> None:
+        if entry.status != "ok" and entry.error:
+            message = f"failed: {entry.error}"
+            (self.bar.console.print(message, style="red", markup=False) if self.bar else
+             typer.echo(message, err=True))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 @app.command()

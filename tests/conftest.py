@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -63,3 +64,21 @@ def epubcheck(path: Path) -> list[dict]:
 
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+
+
+SENTENCES = ["تعمل البلدية على توسيع شبكة الحدائق العامة في الأحياء الجديدة.",
+             "وقال المسؤولون إن المرحلة الأولى ستنتهي قبل نهاية العام.",
+             "ويطالب السكان بمزيد من المساحات الخضراء وممرات المشاة.",
+             "وتشمل الخطة زراعة آلاف الأشجار على جانبي الطرق الرئيسية."]
+
+
+def make_export(path: Path, count: int) -> Path:
+    """`count` articles of different lengths (1 to 14 paragraphs), as a JSON Lines export."""
+    with path.open("w", encoding="utf-8") as handle:
+        for number in range(1, count + 1):
+            paragraphs = [" ".join(SENTENCES[(number + i) % 4] for i in range(5)) for _ in range(1 + (number * 5) % 14)]
+            record = {"title": f"خبر رقم {number}: الحدائق والأحياء", "author": "غرفة الأخبار",
+                      "date_extracted": f"2026-11-{number % 28 + 1:02d} 10:00:00", "content": "\n".join(paragraphs),
+                      "url": f"https://example.org/news/{1000 + number}", "source": "example"}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path

@@ -11,26 +11,10 @@ import pypdf
 import pytest
 from lxml import etree
 
-from conftest import ROOT, epub_files, epubcheck, needs_poppler, publisher, recall
+from conftest import ROOT, epub_files, epubcheck, make_export, needs_poppler, publisher, recall
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "saudinewsnet-2015-07-22.jsonl"
-SENTENCES = ["تعمل البلدية على توسيع شبكة الحدائق العامة في الأحياء الجديدة.",
-             "وقال المسؤولون إن المرحلة الأولى ستنتهي قبل نهاية العام.",
-             "ويطالب السكان بمزيد من المساحات الخضراء وممرات المشاة.",
-             "وتشمل الخطة زراعة آلاف الأشجار على جانبي الطرق الرئيسية."]
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
-
-
-def make_export(path: Path, count: int) -> Path:
-    """`count` articles of different lengths (1 to 14 paragraphs), as a JSON Lines export."""
-    with path.open("w", encoding="utf-8") as handle:
-        for number in range(1, count + 1):
-            paragraphs = [" ".join(SENTENCES[(number + i) % 4] for i in range(5)) for _ in range(1 + (number * 5) % 14)]
-            record = {"title": f"خبر رقم {number}: الحدائق والأحياء", "author": "غرفة الأخبار",
-                      "date_extracted": f"2026-11-{number % 28 + 1:02d} 10:00:00", "content": "\n".join(paragraphs),
-                      "url": f"https://example.org/news/{1000 + number}", "source": "example"}
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return path
 
 
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")

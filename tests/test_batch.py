@@ -1,0 +1,144 @@
+"""Batch export: parallel, incremental, resumable, on Dask, with a manifest that misses nothing."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from conftest import ROOT, make_export, publisher
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "saudinewsnet-2015-07-22.jsonl"
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def assert_all_open(out: Path, entries: list[dict]) -> None:
+    for entry in entries:
+        assert entry["status"] == "ok", entry
+        pdf, epub = out / entry["outputs"]["pdf"], out / entry["outputs"]["epub"]
+        assert len(pypdf.PdfReader(pdf).pages) >= 1
+        with zipfile.ZipFile(epub) as archive:
+            assert archive.testzip() is None and archive.read("mimetype") == b"application/epub+zip"
+
+
+@pytest.mark.skipif(not CORPUS.is_file(), reason="../shared/corpus is not beside the project")
+def test_120_corpus_articles_with_two_jobs(tmp_path):
+    export = tmp_path / "c120.jsonl"
+    export.write_text("".join(CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:120]), encoding="utf-8")
+    run = publisher("batch", export, "--out", tmp_path / "out", "--jobs", "2")
+    assert run.code == 0, run.stderr
+    data = manifest(tmp_path / "out")
+    assert data["summary"]["ok"] == 120 and len(data["articles"]) == 120
+    assert_all_open(tmp_path / "out", data["articles"])
+
+
+def test_rerun_rebuilds_only_what_changed(tmp_path):
+    export = make_export(tmp_path / "feed.jsonl", 8)
+    out = tmp_path / "out"
+    assert publisher("batch", export, "--out", out, "--jobs", "2").code == 0
+    first = manifest(out)
+    assert first["summary"]["built"] == 8
+    again = publisher("batch", export, "--out", out, "--jobs", "2")
+    assert again.code == 0 and "(0 built, 8 unchanged)" in again.stderr + again.stdout
+    lines = export.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[3])
+    record["content"] += "\nفقرة أضيفت."
+    lines[3] = json.dumps(record, ensure_ascii=False)
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    third = publisher("batch", export, "--out", out, "--jobs", "2")
+    assert "(1 built, 7 unchanged)" in third.stderr + third.stdout
+    assert manifest(out)["articles"][3]["sha256"]["pdf"] != first["articles"][3]["sha256"]["pdf"]
+    forced = publisher("batch", export, "--out", out, "--jobs", "2", "--force")
+    assert "(8 built, 0 unchanged)" in forced.stderr + forced.stdout
+
+
+def test_a_failed_record_is_listed_and_the_rest_build(tmp_path):
+    export = make_export(tmp_path / "feed.jsonl", 3)
+    with export.open("a", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+    run = publisher("batch", export, "--out", tmp_path / "out", "--jobs", "1")
+    assert run.code == 1
+    data = manifest(tmp_path / "out")
+    assert data["summary"] == {**data["summary"], "articles": 4, "ok": 3, "failed": 1}
+    failed = [a for a in data["articles"] if a["status"] == "failed"]
+    assert failed[0]["source"].endswith("feed.jsonl record 4") and "not valid JSON" in failed[0]["error"]
+    assert "feed.jsonl record 4" in run.stderr
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="') >= 6 and "not valid JSON" in index
+
+
+def test_kill_9_leaves_whole_files_and_the_next_run_completes(tmp_path):
+    export = make_export(tmp_path / "feed.jsonl", 40)
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "publisher", "batch", str(export), "--out", str(out),
+                                "--jobs", "2", "--quiet"], cwd=ROOT, start_new_session=True)
+    state = out / ".publisher" / "state.sqlite"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:  # wait for some work, not for a time
+        if state.exists():
+            try:
+                with sqlite3.connect(state) as db:
+                    if db.execute("SELECT count(*) FROM done").fetchone()[0] >= 3:
+                        break
+            except sqlite3.Error:
+                pass
+        time.sleep(0.05)
+    import os
+
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for pdf in out.glob("*.pdf"):
+        assert len(pypdf.PdfReader(pdf).pages) >= 1, pdf
+    for epub in out.glob("*.epub"):
+        with zipfile.ZipFile(epub) as archive:
+            assert archive.testzip() is None
+    run = publisher("batch", export, "--out", out, "--jobs", "2")
+    assert run.code == 0, run.stderr
+    data = manifest(out)
+    assert data["summary"]["ok"] == 40 and data["summary"]["reused"] >= 3
+    assert not list(out.rglob("*.part"))
+    assert_all_open(out, data["articles"])
+
+
+def test_dask_cluster_gives_the_same_files(tmp_path):
+    from distributed import LocalCluster
+
+    export = make_export(tmp_path / "feed.jsonl", 6)
+    assert publisher("batch", export, "--out", tmp_path / "local", "--jobs", "2").code == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                      processes=True) as cluster:
+        run = publisher("batch", export, "--out", tmp_path / "dask", "--scheduler", cluster.scheduler_address)
+    assert run.code == 0, run.stderr
+    local, remote = manifest(tmp_path / "local"), manifest(tmp_path / "dask")
+    assert [a["sha256"] for a in local["articles"]] == [a["sha256"] for a in remote["articles"]]
+    assert_all_open(tmp_path / "dask", remote["articles"])
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path):
+    export = make_export(tmp_path / "feed.jsonl", 1)
+    run = publisher("batch", export, "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
+    assert run.code == 2 and "cannot reach the Dask scheduler" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_group_by_month_writes_volumes_and_an_index(tmp_path):
+    export = make_export(tmp_path / "feed.jsonl", 4)
+    run = publisher("batch", export, "--out", tmp_path / "out", "--jobs", "2", "--group-by", "month",
+                    "-f", "pdf")
+    assert run.code == 0, run.stderr
+    volumes = sorted(p.name for p in (tmp_path / "out" / "volumes").glob("*.pdf"))
+    assert volumes == ["2026-11.pdf"]
+    reader = pypdf.PdfReader(tmp_path / "out" / "volumes" / "2026-11.pdf")
+    assert len([o for o in reader.outline if not isinstance(o, list)]) == 4
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "volumes/2026-11.pdf" in index and index.count(".pdf") >= 5
