@@ -68,6 +68,12 @@ def faces() -> tuple[Face, ...]:
     return tuple(face for family in families() for face in family.faces)
 
 
+def path_for(family: str, weight: int, italic: bool) -> Path | None:
+    """The bundled file WeasyPrint drew `family` at `weight` from, for the PDF text layer."""
+    candidates = [face for face in faces() if face.family == family and (face.style == "italic") == italic]
+    return min(candidates, key=lambda face: abs(face.weight - weight)).path if candidates else None
+
+
 def family_for(role: str) -> Family:
     return next(f for f in families() if f.role == role)
 

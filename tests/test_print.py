@@ -210,3 +210,49 @@ def test_check_finds_a_system_font_and_a_broken_epub(tmp_path):
     assert run.code == 1
     assert "is not from fonts/" in run.stdout
     assert "problem: FATAL" in run.stdout or "problem: ERROR" in run.stdout
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus").is_dir(), reason="no ../shared/corpus beside the project")
+def test_lam_before_a_ligature_keeps_its_letter(tmp_path):
+    """The corpus article that lost its lams (مجلس read as مجس) gives every word back to pypdf."""
+    from conftest import recall
+
+    line = next(line for line in (ROOT.parent / "shared" / "corpus" / "saudinewsnet-2015-07-22.jsonl")
+                .read_text(encoding="utf-8").splitlines() if line.rstrip().endswith('}') and "ln36.htm" in line)
+    export = tmp_path / "ln36.jsonl"
+    export.write_text(line + "\n", encoding="utf-8")
+    run = publisher("build", export, "--out", tmp_path / "out", "-f", "pdf")
+    assert run.code == 0, run.stderr
+    (pdf,) = (tmp_path / "out").glob("*.pdf")
+    import json
+
+    content = json.loads(line)["content"]
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    assert recall(content, text) == 1.0
+
+
+def test_seed_text_survives_pdftotext(samples):
+    """poppler's extractor, behind most desktop search, gets every word of the seed back."""
+    import shutil
+    import subprocess
+
+    from conftest import recall
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils not installed")
+    text = subprocess.run(["pdftotext", str(samples / SEED_PDF), "-"], capture_output=True, text=True).stdout
+    assert recall(SEED.read_text(encoding="utf-8"), text) >= 0.99
+
+
+def test_lam_kashida_words_come_back_whole(tmp_path):
+    """Amiri draws lam before kaf as lam + kashida; WeasyPrint alone then maps every later medial
+    lam to nothing (مجلس read as مجس). The repaired text layer gives each word back."""
+    from conftest import recall
+
+    text = ("الملكي يفتتح المجلس. وقال رئيس مجلس الإدارة إن الأوضاع الإقليمية والداخلية مستقرة، "
+            "وإن اللجنة الملكية ستجتمع في الأسبوع المقبل لبحث الملك العام.")
+    article = tmp_path / "lam.md"
+    article.write_text(f"# خبر\n\n{text}\n", encoding="utf-8")
+    assert publisher("build", article, "--out", tmp_path / "out", "-f", "pdf").code == 0
+    extracted = pypdf.PdfReader(tmp_path / "out" / "lam.pdf").pages[0].extract_text()
+    assert recall(text, extracted) == 1.0

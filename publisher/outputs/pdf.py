@@ -14,6 +14,7 @@ from functools import cache
 from publisher import fonts
 from publisher.errors import EnvironmentProblem, RenderError
 from publisher.model import Document, Publication, asset_bytes, media_type
+from publisher.outputs import text_layer
 
 # Relative URLs in a document resolve against this base; the fetcher maps them back to files.
 BASE_URL = "file:///publisher-document/"
@@ -121,12 +122,21 @@ class _Finisher:
       document, so the same input gives the same bytes.
     """
 
-    def __init__(self, bleed_mm: float, digest: str):
+    def __init__(self, bleed_mm: float, digest: str, text_layer):
         self.bleed_pt = bleed_mm * 72 / 25.4
         self.document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'publisher:' + digest)}".encode()
+        self.text_layer = text_layer
+        self.warnings: list[str] = []
 
     def __call__(self, document, pdf) -> None:
         import pydyf
+
+        try:
+            self.text_layer(document, pdf)
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+            # The repair leans on WeasyPrint 70's internals; if they moved, the PDF is still right
+            # to look at, only its text less searchable: say so, do not fail.
+            self.warnings.append(f"text layer left as WeasyPrint wrote it ({type(exc).__name__}: {exc})")
 
         for item in pdf.objects:
             if isinstance(item, pydyf.Dictionary) and item.get("Type") == "/Page" and "TrimBox" in item:
@@ -154,7 +164,10 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
         html = weasyprint.HTML(string=document.html, base_url=BASE_URL, url_fetcher=fetcher)
         options, bleed_mm = _options(publication)
         rendered = html.render(font_config=_font_config(), **options)
-        finisher = _Finisher(bleed_mm, hashlib.sha256(document.html.encode()).hexdigest())
+        standard = publication.options.pdf_standard or ""
+        text = "\n".join(article.text for article in publication.articles)
+        layer = text_layer.finisher(text, fonts.path_for, widen=not standard.startswith(("pdf/a", "pdf/ua")))
+        finisher = _Finisher(bleed_mm, hashlib.sha256(document.html.encode()).hexdigest(), layer)
         data = rendered.write_pdf(finisher=finisher, **options)
         bookmarks = rendered.make_bookmark_tree()
     except Exception as exc:
@@ -162,6 +175,6 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
     finally:
         logger.removeHandler(collector)
         logger.propagate = previous_propagate
-    warnings = [f"refused to load {url}" for url in dict.fromkeys(refused)]
+    warnings = [f"refused to load {url}" for url in dict.fromkeys(refused)] + finisher.warnings
     warnings += [m for m in dict.fromkeys(collector.messages) if "not an asset of this document" not in m]
     return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings, bookmarks=bookmarks)

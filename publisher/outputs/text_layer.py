@@ -1,0 +1,285 @@
+"""The PDF's text layer, repaired so that extractors give Arabic words back whole.
+
+A finisher for WeasyPrint's write_pdf, run on the PDF objects before they are written. It works
+on WeasyPrint 70's own structures (document.fonts, ToUnicode streams, one TJ line per text run)
+and steps aside, with a warning, if they are not what it expects. Measured on 398 corpus articles:
+pypdf recall 0.986 -> 1.000, pdftotext 0.948 -> 0.998; the pages are pixel-identical.
+
+1. ToUnicode. WeasyPrint maps a glyph id to the text of the first HarfBuzz cluster it is drawn in
+   (weasyprint/draw/text.py); in a right-to-left cluster of several glyphs the leftmost takes the
+   whole text and the others "". Amiri draws lam before kaf as lam + a kashida glyph, hah/jeem/
+   khah as glyph + connector, hamza + haraka as one mark: the first such word in a document can
+   make every medial lam after it map to nothing (مجلس read as مجس). Here every glyph gets the text
+   it stands for, voted over the document's own words (and probes of every letter and mark)
+   shaped with HarfBuzz at Pango's cluster level. A ligature of several letters (lam-alef, الله)
+   maps to its one presentation-form code point, which NFKC turns back into letters: poppler lays
+   a several-letter mapping out left to right and then reverses it with the line ("خالل").
+2. Glyph boxes (poppler). pdftotext starts a new word when a glyph begins more than 0.1 em after
+   the previous glyph's advance, and prints a space for gaps of 0.03 em. Amiri's kerning after
+   non-joining letters (ز ر د و) and marks moved by TJ offsets leave such gaps inside words
+   ("ز يارة", "اهتمام ًا"). Each glyph's advance in the font's W array grows by what its widest
+   gap inside a word needs (never closer than 0.04 em to the next word), and every drawn copy is
+   followed by the same amount back in its TJ, so nothing moves on the page. PDF/A and PDF/UA
+   validators compare W with the embedded font's own widths, so this part is off for them.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+_LETTERS = [chr(c) for c in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B))] + list(
+    "\u0671\u067e\u0686\u0698\u06a4\u06a9\u06af\u06cc")
+_MARKS = [chr(c) for c in range(0x064B, 0x0653)] + ["\u0670"]
+_ARABIC_RUN = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
+_TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(-?\d+(?:\.\d+)?)")
+_TF = re.compile(rb"^/(\S+)\s+(\S+)\s+Tf$")
+# In em: a gap closer than this to the next glyph is no gap; never come closer than KEEP to the
+# next word; never widen a glyph by more than MAX.
+CLOSE_TO, KEEP, MAX = 0.02, 0.04, 0.5
+
+FontPath = Callable[[str, int, bool], Path | None]
+
+
+def finisher(text: str, font_path: FontPath, *, widen: bool) -> Callable:
+    """The write_pdf finisher for a document whose words are `text`."""
+
+    def finish(document, pdf) -> None:
+        repair_to_unicode(document, pdf, text, font_path)
+        if widen:
+            widen_glyph_boxes(document, pdf)
+
+    return finish
+
+
+# 1. ToUnicode -------------------------------------------------------------------------------
+
+def _probes() -> Iterator[str]:
+    for letter in _LETTERS:
+        yield letter
+        for mark in _MARKS:
+            yield letter + mark
+            yield letter + mark + "ا"
+            yield "ب" + letter + mark + "ب"
+    for first, second in itertools.product(_LETTERS, repeat=2):
+        yield first + second
+
+
+@functools.cache
+def _hb_font(path: str):
+    import uharfbuzz as hb
+
+    return hb.Font(hb.Face(Path(path).read_bytes()))
+
+
+def _clusters(path: str, texts) -> Iterator[tuple[str, tuple[int, ...], int]]:
+    """(cluster text, its glyph ids in drawing order, weight) as Pango shapes them."""
+    import uharfbuzz as hb
+
+    font = _hb_font(path)
+    for text, weight in texts:
+        buffer = hb.Buffer()
+        buffer.add_str(text)
+        buffer.guess_segment_properties()
+        buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+        hb.shape(font, buffer, {})
+        groups: dict[int, list[int]] = defaultdict(list)
+        for info in buffer.glyph_infos:
+            groups[info.cluster].append(info.codepoint)
+        starts = sorted(groups)
+        for index, start in enumerate(starts):
+            glyphs = groups[start][::-1] if buffer.direction == "rtl" else groups[start]
+            end = starts[index + 1] if index + 1 < len(starts) else len(text)
+            yield text[start:end], tuple(glyphs), weight
+
+
+@functools.cache
+def _probe_counts(path: str) -> Counter:
+    return Counter((text, glyphs) for text, glyphs, _ in _clusters(path, ((p, 1) for p in _probes())))
+
+
+def canonical_text(path: str, text: str) -> dict[int, str]:
+    """glyph id -> the text it stands for, voted over the probes and the words of `text`."""
+    counts = Counter(_probe_counts(path))
+    for cluster, glyphs, weight in _clusters(path, Counter(_ARABIC_RUN.findall(text)).items()):
+        counts[(cluster, glyphs)] += 10 * weight
+    votes: dict[int, Counter] = defaultdict(Counter)
+    for (cluster, glyphs), count in counts.items():
+        if len(glyphs) == 1:
+            votes[glyphs[0]][cluster] += count
+    alone = {glyph: tally.most_common(1)[0][0] for glyph, tally in votes.items()}
+    for (cluster, glyphs), count in counts.items():
+        if len(glyphs) > 1:  # glyphs known on their own take their text; the first other takes the rest
+            rest, unknown = cluster, []
+            for glyph in glyphs:
+                if alone.get(glyph) is not None and alone[glyph] in rest:
+                    rest = rest.replace(alone[glyph], "", 1)
+                else:
+                    unknown.append(glyph)
+            for position, glyph in enumerate(unknown):
+                votes[glyph][rest if position == 0 else ""] += count
+    return {glyph: tally.most_common(1)[0][0] for glyph, tally in votes.items()}
+
+
+@functools.cache
+def _ligature_forms() -> dict[str, str]:
+    forms = {}
+    for code in itertools.chain(range(0xFEFE, 0xFE6F, -1), range(0xFDFF, 0xFB4F, -1)):
+        letters = unicodedata.normalize("NFKC", chr(code))
+        if len(letters) > 1 and all("\u0621" <= c <= "\u064a" for c in letters):
+            forms[letters] = chr(code)  # counting down, the isolated form (lowest code point) wins
+    return forms
+
+
+def _cmap(entries: dict[int, str]) -> list[bytes]:
+    lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap", b"/CIDSystemInfo",
+             b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0", b">> def",
+             b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+             b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+    items = sorted(entries.items())
+    for start in range(0, len(items), 100):
+        chunk = items[start:start + 100]
+        lines.append(b"%d beginbfchar" % len(chunk))
+        lines += [b"<%04x> <%s>" % (glyph, text.encode("utf-16-be").hex().encode()) for glyph, text in chunk]
+        lines.append(b"endbfchar")
+    return [*lines, b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+
+
+def repair_to_unicode(document, pdf, text: str, font_path: FontPath) -> None:
+    fonts = {}
+    for font in document.fonts.values():
+        path = font_path(font.family, font.weight, bool(font.style))
+        if path and not font.bitmap:
+            fonts[font.name] = (font, str(path))
+    for item in pdf.objects:
+        if not (isinstance(item, dict) and "ToUnicode" in item and item.get("BaseFont") in fonts):
+            continue
+        font, path = fonts[item["BaseFont"]]
+        canonical = canonical_text(path, text)
+        stream = pdf.objects[int(item["ToUnicode"].split()[0])]
+        old = {int(glyph, 16): bytes.fromhex(units.decode()).decode("utf-16-be")
+               for line in stream.stream if isinstance(line, bytes) for glyph, units in _BFCHAR.findall(line)}
+        forms = _ligature_forms()
+        new = {glyph: forms.get(canonical.get(glyph, old_text), canonical.get(glyph, old_text))
+               for glyph, old_text in old.items()}
+        stream.stream[:] = _cmap(new)
+        font.to_unicode.update({glyph: t for glyph, t in new.items() if glyph in font.to_unicode})
+
+
+# 2. Glyph boxes -----------------------------------------------------------------------------
+
+def _glyph_ops(body: bytes) -> Iterator[tuple[str, float]]:
+    for hexadecimal, number in _TOKEN.findall(body):
+        if number:
+            yield "n", float(number)
+        else:
+            raw = bytes.fromhex(hexadecimal.decode())
+            yield from (("g", int.from_bytes(raw[i:i + 2], "big")) for i in range(0, len(raw), 2))
+
+
+def _number(value: float) -> bytes:
+    return (b"%d" % value) if float(value).is_integer() else (b"%.3f" % value).rstrip(b"0").rstrip(b".")
+
+
+def _text_lines(pdf) -> Iterator[tuple[object, int, bytes | None, float, bytes]]:
+    """(stream, line index, font key, size, line) for every line of every stream that shows text."""
+    import pydyf
+
+    for item in pdf.objects:
+        if isinstance(item, pydyf.Stream) and any(isinstance(x, bytes) and x.endswith(b"TJ") for x in item.stream):
+            font: tuple[bytes | None, float] = (None, 0.0)
+            stack: list[tuple[bytes | None, float]] = []
+            for index, line in enumerate(item.stream):
+                if not isinstance(line, bytes):
+                    continue
+                if line == b"q":
+                    stack.append(font)
+                elif line == b"Q":
+                    font = stack.pop() if stack else (None, 0.0)
+                elif match := _TF.match(line):
+                    font = (match.group(1), float(match.group(2)))
+                yield item, index, font[0], font[1], line
+
+
+def widen_glyph_boxes(document, pdf) -> None:
+    import pydyf
+
+    fonts = {f.hash.encode(): f for f in document.fonts.values() if not f.bitmap and not f.used_in_forms}
+    kind = {}  # (font, glyph) -> "blank" | "space"
+    for key, font in fonts.items():
+        for glyph, text in font.to_unicode.items():
+            if text == "" or text.isspace():
+                kind[(key, glyph)] = "blank" if text == "" else "space"
+    need: dict[tuple, float] = defaultdict(float)
+    room: dict[tuple, float] = defaultdict(lambda: MAX)
+
+    def measure(run: list) -> None:
+        for j, glyph in enumerate(run[:-1]):
+            if glyph[4] != "glyph":
+                continue
+            followers = [run[j + 1]]
+            if followers[0][4] == "blank":  # poppler tests a blank glyph's position, then the next one's
+                followers += [c for c in run[j + 2:j + 4] if c[4] != "blank"][:1]
+            for following in followers:
+                if following[4] == "space":
+                    after = next((c for c in run[run.index(following) + 1:] if c[4] == "glyph"), None)
+                    if after:
+                        room[glyph[0]] = min(room[glyph[0]], (after[1] - glyph[1] - glyph[2]) / glyph[3] - KEEP)
+                    break
+                need[glyph[0]] = max(need[glyph[0]], (following[1] - glyph[1] - glyph[2]) / glyph[3] - CLOSE_TO)
+
+    run: list = []
+    x = 0.0
+    for _, _, key, size, line in _text_lines(pdf):
+        if line.endswith(b"Tm") or line in (b"BT", b"ET"):
+            measure(run)
+            run, x = [], 0.0
+        elif line.startswith(b"[") and line.endswith(b"TJ"):
+            font = fonts.get(key)
+            for op, value in _glyph_ops(line[1:line.rindex(b"]")]):
+                if op == "n":
+                    x -= value / 1000 * size
+                    continue
+                width = (font.widths.get(value, 0) if font else 0) / 1000 * size
+                run.append(((key, value), x, width, size, kind.get((key, value), "glyph") if font else "other"))
+                x += width
+    measure(run)
+    delta = {kg: round(min(n, room[kg]) * 1000) for kg, n in need.items() if min(n, room[kg]) > 0}
+    if not delta:
+        return
+    by_name = {font.name: key for key, font in fonts.items()}
+    for item in pdf.objects:
+        if (isinstance(item, dict) and str(item.get("Subtype", "")).startswith("/CIDFontType")
+                and item.get("BaseFont") in by_name):
+            key = by_name[item["BaseFont"]]
+            widths = {glyph: width + delta.get((key, glyph), 0) for glyph, width in fonts[key].widths.items()}
+            array = pydyf.Array()
+            current = pydyf.Array()
+            for glyph in sorted(widths):
+                if glyph - 1 not in widths:
+                    current = pydyf.Array()
+                    array.append(glyph)
+                    array.append(current)
+                current.append(widths[glyph])
+            item["W"] = array
+    for stream, index, key, _size, line in list(_text_lines(pdf)):
+        if key in fonts and line.startswith(b"[") and line.endswith(b"TJ"):
+            out: list[bytes] = []
+            pending = 0.0
+            for op, value in _glyph_ops(line[1:line.rindex(b"]")]):
+                if op == "n":
+                    pending += value
+                    continue
+                if pending:
+                    out.append(_number(pending))
+                out.append(b"<%04x>" % int(value))
+                pending = delta.get((key, value), 0)
+            if pending:
+                out.append(_number(pending))
+            stream.stream[index] = b"[" + b"".join(out) + b"] TJ"
