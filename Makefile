@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test setup system lint bench clean
+.PHONY: demo test setup system lint bench bench-tools clean
 
 demo: setup
 	$(BIN)/publisher build articles/ --out dist/
@@ -12,6 +12,16 @@ demo: setup
 test: setup
 	$(BIN)/ruff check publisher tests
 	$(BIN)/python -m pytest -q
+
+# Speed beside bare WeasyPrint and pandoc; results in bench/results/ (never asserted in tests).
+bench: setup bench-tools
+	$(BIN)/python bench/run.py
+
+# pandoc is only for comparison: installed when run as root on Debian or Ubuntu, else skipped.
+bench-tools:
+	@command -v pandoc >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pandoc >/dev/null; } || \
+		echo "pandoc not installed: the pandoc comparison will be skipped (apt-get install pandoc)"
 
 lint: setup
 	$(BIN)/ruff check publisher tests

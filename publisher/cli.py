@@ -518,6 +518,22 @@ def _read_settings(field_map: list[str] | None):
     return ReadSettings(field_map=pairs)
 
 
+@app.command()
+def doctor() -> None:
+    """Say what this machine has and lacks for publisher: WeasyPrint, Pango and HarfBuzz
+    subsetting, the bundled fonts, Java for EPUBCheck, poppler for checks. Exit status 3 when
+    something every build needs is missing."""
+    from publisher.doctor import examine
+
+    findings = examine()
+    for finding in findings:
+        mark = "ok" if finding.ok else ("MISSING" if finding.needed else "missing")
+        fix = f"  -> {finding.fix}" if not finding.ok and finding.fix else ""
+        typer.echo(f"{mark:<8} {finding.name:<26} {finding.detail}{fix}")
+    if any(not f.ok and f.needed for f in findings):
+        raise typer.Exit(3)
+
+
 @app.command("layouts")
 def list_layouts(
     layouts_dirs: Annotated[list[Path] | None, typer.Option("--layouts-dir", help="Also list layouts here.")] = None,

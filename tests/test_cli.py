@@ -152,3 +152,18 @@ def test_inspect_reports_bad_records_and_exits_1(tmp_path):
     run = publisher("inspect", export, "--json")
     assert run.code == 1 and len(run.stdout.splitlines()) == 1
     assert "x.jsonl record 2: is a list, not an object" in run.stderr
+
+
+def test_doctor_reports_the_machine():
+    run = publisher("doctor")
+    assert run.code == 0, run.stdout
+    assert "HarfBuzz subsetting yes" in run.stdout and "font Amiri (body)" in run.stdout
+
+
+def test_help_of_every_command_imports_no_renderer():
+    for command in ("build", "batch", "bulletin", "book", "check", "inspect", "doctor", "layouts"):
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "publisher", command, "--help"],
+                              capture_output=True, text=True, cwd=ROOT)
+        assert proc.returncode == 0, command
+        imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
+        assert not imported & {"weasyprint", "ebooklib", "fontTools", "uharfbuzz", "distributed"}, command

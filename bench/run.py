@@ -1,0 +1,158 @@
+"""`make bench`: publisher's speed beside bare WeasyPrint and pandoc, as ratios, on this machine.
+
+    python bench/run.py [--articles 60] [--volume 400] [--out bench/results]
+
+Every figure is a whole command, timed from the outside, the way a user meets it. Articles come
+from ../shared/corpus when it is there (its licence keeps its text out of this repository), else
+from generated copy. Prints a table of times and ratios and writes them to a JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "saudinewsnet-2015-07-22.jsonl"
+PUBLISHER = [sys.executable, "-m", "publisher"]
+
+BARE_WEASYPRINT = """
+import sys, time
+from pathlib import Path
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+config = FontConfiguration()
+pages = sorted(Path(sys.argv[1]).glob("*.html"))
+out = Path(sys.argv[2])
+for page in pages:
+    HTML(filename=page).write_pdf(out / (page.stem + ".pdf"), font_config=config)
+"""
+
+
+def articles(folder: Path, count: int) -> Path:
+    """A JSON Lines export of `count` articles: corpus records, or generated ones."""
+    export = folder / f"articles-{count}.jsonl"
+    if CORPUS.is_file():
+        lines = [line for line in CORPUS.read_text(encoding="utf-8").splitlines() if '"content": ""' not in line]
+        export.write_text("\n".join((lines * (count // len(lines) + 1))[:count]) + "\n", encoding="utf-8")
+    else:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from conftest import make_export
+
+        make_export(export, count)
+    return export
+
+
+def timed(command: list, **kwargs) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    return time.perf_counter() - started
+
+
+def best_of(runs: int, command_for) -> float:
+    """The fastest of `runs` runs: the least disturbed by whatever else the machine does."""
+    return min(command_for(i) for i in range(runs))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=60)
+    parser.add_argument("--epub-articles", type=int, default=20)
+    parser.add_argument("--volume", type=int, default=400)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    work = Path(tempfile.mkdtemp(prefix="publisher-bench-"))
+    results: dict = {"machine": {"cores": cores, "python": platform.python_version(),
+                                 "source": "corpus" if CORPUS.is_file() else "generated"}}
+    try:
+        export = articles(work, args.articles)
+        html = work / "html"
+        subprocess.run([*PUBLISHER, "batch", export, "--out", html, "-f", "html", "--jobs", "1", "-q"], check=True,
+                       cwd=ROOT)
+        bare_out = work / "bare"
+        bare_out.mkdir()
+        bare = best_of(args.runs, lambda _: timed([sys.executable, "-c", BARE_WEASYPRINT, html, bare_out]))
+
+        def batch(jobs: int, formats=("pdf",), source=export):
+            def run(i):
+                target = work / f"batch-{jobs}-{'-'.join(formats)}-{i}"
+                command = [*PUBLISHER, "batch", source, "--out", target, "--jobs", str(jobs), "-q"]
+                for fmt in formats:
+                    command += ["-f", fmt]
+                return timed(command)
+            return best_of(args.runs, run)
+
+        one = batch(1)
+        results["pdf"] = {"articles": args.articles, "bare_weasyprint_s": round(bare, 2), "publisher_1_worker_s":
+                          round(one, 2), "ratio_to_bare": round(one / bare, 3)}
+        scaling = {}
+        for jobs in sorted({2, cores} - {1}):
+            seconds = batch(jobs)
+            scaling[str(jobs)] = {"seconds": round(seconds, 2), "ratio_to_1_worker": round(seconds / one, 3)}
+        results["workers"] = scaling
+
+        small = articles(work, args.epub_articles)
+        both = batch(2, ("pdf", "epub"), small)
+        results["pdf_and_epub"] = {"articles": args.epub_articles, "publisher_2_workers_s": round(both, 2)}
+        pandoc = shutil.which("pandoc")
+        if pandoc:
+            results["pdf_and_epub"].update(_pandoc(pandoc, small, work, args.runs, both))
+        else:
+            results["pdf_and_epub"]["pandoc"] = "not installed"
+
+        startup = [timed([*PUBLISHER, "--help"]) for _ in range(5)]
+        results["startup"] = {"help_s": round(statistics.median(startup), 3)}
+
+        volume = articles(work, args.volume)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        seconds = timed([*PUBLISHER, "book", volume, "--title", "Volume", "--out", work / "book", "-f", "pdf", "-q"])
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        results["volume"] = {"articles": args.volume, "seconds": round(seconds, 2),
+                             "peak_memory_mb": round(max(peak, before) / 1024)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    target.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(json.dumps(results, indent=1))
+    print(f"written to {target}")
+    return 0
+
+
+def _pandoc(pandoc: str, export: Path, work: Path, runs: int, ours: float) -> dict:
+    """pandoc on the same articles as Markdown: one EPUB and one PDF (through WeasyPrint) each."""
+    folder = work / "pandoc-in"
+    folder.mkdir()
+    for number, line in enumerate(export.read_text(encoding="utf-8").splitlines()):
+        record = json.loads(line)
+        (folder / f"{number}.md").write_text(f"# {record.get('title', '')}\n\n{record.get('content', '')}\n",
+                                            encoding="utf-8")
+    weasyprint = [str(Path(sys.executable).parent / "weasyprint")]
+
+    def run(i):
+        started = time.perf_counter()
+        for source in sorted(folder.glob("*.md")):
+            subprocess.run([pandoc, source, "-o", work / f"{source.stem}-{i}.epub"], check=True,
+                           stderr=subprocess.DEVNULL)
+            subprocess.run([pandoc, source, "--pdf-engine", *weasyprint, "-o", work / f"{source.stem}-{i}.pdf"],
+                           check=True, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+    seconds = best_of(runs, run)
+    return {"pandoc_s": round(seconds, 2), "ratio_to_pandoc": round(ours / seconds, 3)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
