@@ -144,16 +144,21 @@ def stylesheet(layout: Layout, kind: str, **context: Any) -> str:
     """
     import jinja2
 
-    env = environment(layout).overlay(autoescape=False)
     parts = []
     for item in reversed(layout.chain):
         path = item.folder / f"{kind}.css.j2"
         if path.is_file():
             try:
-                parts.append(env.from_string(path.read_text(encoding="utf-8")).render(**context))
+                parts.append(_css_template(layout, path).render(**context))
             except jinja2.TemplateError as exc:
                 raise LayoutError(f"stylesheet error: {exc}", path=path) from None
     return "\n".join(parts)
+
+
+@cache
+def _css_template(layout: Layout, path: Path):
+    """Compiled once a process: every article of a batch renders the same stylesheets."""
+    return environment(layout).overlay(autoescape=False).from_string(path.read_text(encoding="utf-8"))
 
 
 

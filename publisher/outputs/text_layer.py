@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import struct
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -104,11 +105,18 @@ def _probe_counts(path: str) -> Counter:
     return Counter((text, glyphs) for text, glyphs, _ in _clusters(path, ((p, 1) for p in _probes())))
 
 
+@functools.lru_cache(maxsize=200_000)
+def _word_clusters(path: str, word: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """A word's clusters, shaped once a process: archives repeat their words from article to article."""
+    return tuple((cluster, glyphs) for cluster, glyphs, _ in _clusters(path, ((word, 1),)))
+
+
 def canonical_text(path: str, text: str) -> dict[int, str]:
     """glyph id -> the text it stands for, voted over the probes and the words of `text`."""
     counts = Counter(_probe_counts(path))
-    for cluster, glyphs, weight in _clusters(path, Counter(_ARABIC_RUN.findall(text)).items()):
-        counts[(cluster, glyphs)] += 10 * weight
+    for word, weight in Counter(_ARABIC_RUN.findall(text)).items():
+        for cluster, glyphs in _word_clusters(path, word):
+            counts[(cluster, glyphs)] += 10 * weight
     votes: dict[int, Counter] = defaultdict(Counter)
     for (cluster, glyphs), count in counts.items():
         if len(glyphs) == 1:
@@ -174,13 +182,16 @@ def repair_to_unicode(document, pdf, text: str, font_path: FontPath) -> None:
 
 # 2. Glyph boxes -----------------------------------------------------------------------------
 
-def _glyph_ops(body: bytes) -> Iterator[tuple[str, float]]:
+def _glyph_ops(body: bytes) -> list[tuple[str, float]]:
+    """A TJ array's operands: ("g", glyph id) for each glyph, ("n", adjustment) for each number."""
+    ops: list[tuple[str, float]] = []
     for hexadecimal, number in _TOKEN.findall(body):
         if number:
-            yield "n", float(number)
+            ops.append(("n", float(number)))
         else:
             raw = bytes.fromhex(hexadecimal.decode())
-            yield from (("g", int.from_bytes(raw[i:i + 2], "big")) for i in range(0, len(raw), 2))
+            ops.extend(("g", glyph) for glyph in struct.unpack(f">{len(raw) // 2}H", raw))
+    return ops
 
 
 def _number(value: float) -> bytes:
@@ -220,29 +231,35 @@ def widen_glyph_boxes(document, pdf) -> None:
     room: dict[tuple, float] = defaultdict(lambda: MAX)
 
     def measure(run: list) -> None:
-        for j, glyph in enumerate(run[:-1]):
-            if glyph[4] != "glyph":
+        kinds = [item[4] for item in run]
+        for j in range(len(run) - 1):
+            glyph = run[j]
+            if kinds[j] != "glyph":
                 continue
-            followers = [run[j + 1]]
-            if followers[0][4] == "blank":  # poppler tests a blank glyph's position, then the next one's
-                followers += [c for c in run[j + 2:j + 4] if c[4] != "blank"][:1]
-            for following in followers:
-                if following[4] == "space":
-                    after = next((c for c in run[run.index(following) + 1:] if c[4] == "glyph"), None)
-                    if after:
-                        room[glyph[0]] = min(room[glyph[0]], (after[1] - glyph[1] - glyph[2]) / glyph[3] - KEEP)
+            followers = [j + 1]
+            if kinds[j + 1] == "blank":  # poppler tests a blank glyph's position, then the next one's
+                followers += [k for k in range(j + 2, min(j + 4, len(run))) if kinds[k] != "blank"][:1]
+            for k in followers:
+                if kinds[k] == "space":
+                    after = next((m for m in range(k + 1, len(run)) if kinds[m] == "glyph"), None)
+                    if after is not None:
+                        gap = (run[after][1] - glyph[1] - glyph[2]) / glyph[3] - KEEP
+                        room[glyph[0]] = min(room[glyph[0]], gap)
                     break
-                need[glyph[0]] = max(need[glyph[0]], (following[1] - glyph[1] - glyph[2]) / glyph[3] - CLOSE_TO)
+                need[glyph[0]] = max(need[glyph[0]], (run[k][1] - glyph[1] - glyph[2]) / glyph[3] - CLOSE_TO)
 
     run: list = []
     x = 0.0
-    for _, _, key, size, line in _text_lines(pdf):
+    lines = list(_text_lines(pdf))
+    parsed: dict[tuple[int, int], list[tuple[str, float]]] = {}  # parsed once, used to measure and to rewrite
+    for stream, index, key, size, line in lines:
         if line.endswith(b"Tm") or line in (b"BT", b"ET"):
             measure(run)
             run, x = [], 0.0
         elif line.startswith(b"[") and line.endswith(b"TJ"):
             font = fonts.get(key)
-            for op, value in _glyph_ops(line[1:line.rindex(b"]")]):
+            ops = parsed[(id(stream), index)] = _glyph_ops(line[1:line.rindex(b"]")])
+            for op, value in ops:
                 if op == "n":
                     x -= value / 1000 * size
                     continue
@@ -268,11 +285,11 @@ def widen_glyph_boxes(document, pdf) -> None:
                     array.append(current)
                 current.append(widths[glyph])
             item["W"] = array
-    for stream, index, key, _size, line in list(_text_lines(pdf)):
+    for stream, index, key, _size, line in lines:
         if key in fonts and line.startswith(b"[") and line.endswith(b"TJ"):
             out: list[bytes] = []
             pending = 0.0
-            for op, value in _glyph_ops(line[1:line.rindex(b"]")]):
+            for op, value in parsed[(id(stream), index)]:
                 if op == "n":
                     pending += value
                     continue
