@@ -68,8 +68,21 @@ def render_task(article: Article, options: Options) -> Rendered:
 
 
 def _warm() -> None:
-    """Pool initializer: import the renderer once per worker, before the first task."""
+    """Pool initializer: import the renderer once per worker, before the first task, and leave
+    when the process that started the pool is gone (killed with kill -9, say): a worker must not
+    outlive the run it served."""
+    import threading
+
     from publisher.outputs import epub, pdf  # noqa: F401
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 class State:
@@ -115,9 +128,12 @@ def batch(
     on_entry: Callable[[Entry], None] | None = None,
 ) -> Summary:
     started = time.monotonic()
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs} is not a number of workers", hint="give 1 or more; default: one per core")
     if group_by is not None and group_by not in GROUPINGS:
         raise UsageError(f"--group-by {group_by!r} is not known", hint=f"choose {', '.join(GROUPINGS)}")
     layout = layouts.find(options.layout, options.layouts_dirs)
+    layouts.page_settings(layout, options)  # margins wider than the page fail before any work
     articles, unreadable = gather(inputs, settings)
     prepare_output_folder(out)
     _clear_partial_files(out)
@@ -143,6 +159,7 @@ def batch(
     total, done, failed = len(order), len(order) - len(todo), len(unreadable)
     if progress:
         progress(done, total, failed)
+    volumes: list[str] = []
     try:
         for article, fingerprint, rendered in _run(todo, options, jobs, scheduler):
             entry = _write(article, rendered, out)
@@ -158,11 +175,18 @@ def batch(
                 progress(done, total, failed)
             if fail_fast and entry.status != "ok":
                 break
-        volumes = _volumes(articles, entries, out, options, group_by, state) if group_by else []
+        if group_by:
+            volumes, broken = _volumes(articles, entries, out, options, group_by, state)
+            for entry in broken:
+                entries[entry.id] = entry
+                order.append(entry.id)
     finally:
         state.close()
+        for article, _ in todo:  # what a stopped run (--fail-fast, an error) never reached
+            entries.setdefault(article.slug, Entry(id=article.slug, source=article.label, title=article.title,
+                                                   status="skipped", error="not built: the run stopped first"))
         listed = [entries[key] for key in order if key in entries]
-        _write_manifest(out, listed, volumes if group_by else [])
+        _write_manifest(out, listed, volumes)
         _write_index(out, listed, articles, group_by, options)
     return Summary(entries=listed, volumes=volumes, seconds=time.monotonic() - started)
 
@@ -175,30 +199,43 @@ def _run(todo: list[tuple[Article, str]], options: Options, jobs: int | None,
     if scheduler:
         yield from _run_dask(todo, options, scheduler)
         return
-    workers = max(1, jobs or os.cpu_count() or 1)
+    workers = min(jobs or os.cpu_count() or 1, len(todo))  # no more workers than articles to build
     if workers == 1:
-        _warm()
+        from publisher.outputs import epub, pdf  # noqa: F401  (warm, as a pool worker would be)
+
         for article, fingerprint in todo:
             yield article, fingerprint, render_task(article, options)
         return
+    queue = list(todo)
+    while queue:
+        # A worker that dies (killed, out of memory) breaks the whole pool: the article it held
+        # fails, and a new pool takes up the ones not yet done.
+        queue = yield from _pool(queue, options, workers)
+
+
+def _pool(todo: list[tuple[Article, str]], options: Options,
+          workers: int) -> Iterator[tuple[Article, str, Rendered]]:
+    """Run `todo` on a process pool; return what is left if the pool broke."""
     window = workers * 3
+    pending: dict[cf.Future, tuple[Article, str]] = {}
+    queue = iter(todo)
     with cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm) as pool:
-        pending: dict[cf.Future, tuple[Article, str]] = {}
-        queue = iter(todo)
         try:
             for item in queue:
                 pending[pool.submit(render_task, item[0], options)] = item
-                if len(pending) >= window:
+                while len(pending) >= window or (pending and item is todo[-1]):
                     finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                     for future in finished:
                         article, fingerprint = pending.pop(future)
+                        if isinstance(future.exception(), cf.process.BrokenProcessPool):
+                            left = [pending.pop(f) for f in list(pending)] + list(queue)
+                            yield article, fingerprint, _result(future)
+                            return left
                         yield article, fingerprint, _result(future)
-            for future in cf.as_completed(list(pending)):
-                article, fingerprint = pending.pop(future)
-                yield article, fingerprint, _result(future)
         finally:
             for future in pending:
                 future.cancel()
+    return []
 
 
 def _run_dask(todo: list[tuple[Article, str]], options: Options,
@@ -211,7 +248,7 @@ def _run_dask(todo: list[tuple[Article, str]], options: Options,
         raise EnvironmentProblem("--scheduler needs dask.distributed", hint="pip install 'dask[distributed]'") from None
     try:
         client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
                          hint="start one with 'dask scheduler' and give its tcp://HOST:PORT") from None
     with client:
@@ -277,7 +314,9 @@ def _fingerprint(article: Article, environment: str) -> str:
 def _environment_fingerprint(layout: layouts.Layout, options: Options) -> str:
     """What every article's outputs depend on besides the article: publisher's version, the
     options, the layout's files (its ancestors' too) and the fonts."""
-    digest = hashlib.sha256(f"{__version__}\0{options!r}".encode())
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"{__version__}\0{version('weasyprint')}\0{options!r}".encode())
     folders = [item.folder for item in layout.chain] + [fonts.FONTS_DIR]
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -295,8 +334,10 @@ def _group_key(article: Article, group_by: str) -> str:
 
 
 def _volumes(articles: list[Article], entries: dict[str, Entry], out: Path, options: Options, group_by: str,
-             state: State) -> list[str]:
-    """One book a group, beside the articles: OUT/volumes/<group>.pdf and .epub."""
+             state: State) -> tuple[list[str], list[Entry]]:
+    """One book a group, beside the articles: OUT/volumes/<group>.pdf and .epub. A volume that
+    fails is listed among the entries, so that it counts as a failure of the run."""
+    failed_volumes: list[Entry] = []
     groups: dict[str, list[Article]] = {}
     for article in articles:
         if entries.get(article.slug) and entries[article.slug].status == "ok":
@@ -311,14 +352,20 @@ def _volumes(articles: list[Article], entries: dict[str, Entry], out: Path, opti
         if state.reusable(slug, fingerprint, out):
             made.append(slug)
             continue
+        if not members:
+            continue
         publication = Publication(title=key, articles=tuple(members), kind="book", options=book_options)
         rendered = render_outputs(publication)
         written = write_outputs(rendered, out, slug)
         entry = Entry(id=slug, source=f"{group_by}={key}", title=key, status="failed" if rendered.error else "ok",
-                      outputs={f: p.relative_to(out.resolve()).as_posix() for f, p in written.items()})
+                      outputs={f: p.relative_to(out.resolve()).as_posix() for f, p in written.items()},
+                      error=rendered.error.one_line() if rendered.error else None)
         state.record(slug, fingerprint, entry)
-        made.append(slug)
-    return made
+        if entry.status == "ok":
+            made.append(slug)
+        else:
+            failed_volumes.append(entry)
+    return made, failed_volumes
 
 
 def _write_manifest(out: Path, entries: list[Entry], volumes: list[str]) -> None:

@@ -46,7 +46,8 @@ def build(
     unknown = [f for f in options.formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"unknown format {unknown[0]!r}", hint=f"choose from {', '.join(FORMATS)}")
-    layouts.find(options.layout, options.layouts_dirs)  # a wrong layout name fails before any work
+    # a wrong layout name, or margins wider than the page, fail before any work
+    layouts.page_settings(layouts.find(options.layout, options.layouts_dirs), options)
     results = _read_all(collect_inputs(inputs), settings or ReadSettings())
     prepare_output_folder(out)
     for result in results:
@@ -131,8 +132,9 @@ def render_outputs(publication: Publication) -> Rendered:
             raise
         except PublisherError as exc:
             first = publication.articles[0]
-            exc.path = exc.path or publication.source or first.source
-            exc.record = exc.record or (first.record if len(publication.articles) == 1 else None)
+            if exc.path is None:  # about the article itself, not a layout or a font
+                exc.path = publication.source or first.source
+                exc.record = exc.record or (first.record if len(publication.articles) == 1 else None)
             rendered.error = rendered.error or exc
     return rendered
 
@@ -178,7 +180,8 @@ def gather(inputs: Iterable[Path], settings: ReadSettings | None = None) -> tupl
 
 def build_publication(publication: Publication, out: Path) -> ArticleResult:
     """One bulletin or book from its articles: OUT/<slug>.pdf, .epub (and .html)."""
-    layouts.find(publication.options.layout, publication.options.layouts_dirs)
+    options = publication.options
+    layouts.page_settings(layouts.find(options.layout, options.layouts_dirs), options)
     if not publication.articles:
         raise UsageError("no article could be read, so there is nothing to publish",
                          path=publication.source, hint="check the inputs named above")

@@ -95,7 +95,7 @@ def _options(given: dict, *, publication: dict | None = None, kind: str = "artic
     _State.quiet, _State.debug = _State.quiet or quiet, _State.debug or debug
     if given.get("formats"):
         given["formats"] = [f.value for f in given["formats"]]
-    base = Options(layout=kind if kind != "article" else "article")
+    base = Options(layout=kind)
     return resolve({key: value for key, value in given.items() if value is not None}, publication=publication,
                    base=base)
 
@@ -181,7 +181,7 @@ def _publish_file(path: Path, out: Path, given: dict, field_map: list[str] | Non
     from publisher import publications
 
     spec = publications.load(path)
-    file_options = {k.replace("-", "_"): v for k, v in spec["options"].items()}
+    file_options = {str(k).replace("-", "_"): v for k, v in spec["options"].items()}
     if spec["layout"]:
         file_options["layout"] = spec["layout"]
     options = _options(given, publication=file_options, kind=spec["kind"])
@@ -219,6 +219,14 @@ def _check_cover(cover: Path) -> None:
         raise InputError("cover image not found", path=cover, hint="check the path given to --cover")
     if cover.suffix.lower() not in IMAGE_SUFFIXES - {".svg"}:
         raise InputError("the cover must be a PNG, JPEG, GIF or WebP image", path=cover)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(cover) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise InputError(f"the cover is not a readable image ({exc})", path=cover,
+                         hint="export it again as PNG or JPEG") from None
 
 
 def _date_option(value: str | None):

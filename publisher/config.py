@@ -17,7 +17,11 @@ from publisher.errors import UsageError
 from publisher.model import FORMATS, Options
 
 CONFIG_FILE = "publisher.toml"
-PAGE_SIZES = ("A3", "A4", "A5", "A6", "B4", "B5", "letter", "legal")
+PAGE_MM = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "A6": (105, 148), "B4": (250, 353),
+           "B5": (176, 250), "letter": (215.9, 279.4), "legal": (215.9, 355.6)}
+PAGE_SIZES = tuple(PAGE_MM)
+# The least room margins may leave for text, in mm.
+MIN_TEXT_MM = 30.0
 # What WeasyPrint 70 can write; the first four are the ones archives and print shops ask for.
 PDF_STANDARDS = ("pdf/a-3b", "pdf/a-2u", "pdf/ua-1", "pdf/x-4", "pdf/a-1b", "pdf/a-2b", "pdf/a-3u",
                  "pdf/a-4u", "pdf/ua-2", "pdf/x-1a", "pdf/x-3")
@@ -29,13 +33,21 @@ _LENGTH = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>mm|cm|in|pt|px)$")
 _SIZE = re.compile(r"^(?P<w>\d+(?:\.\d+)?)\s*[x×]\s*(?P<h>\d+(?:\.\d+)?)\s*(?P<unit>mm|cm|in|pt)$")
 
 
+# A page from 50 mm (a label) to 5080 mm (PDF's largest page, 14400 pt) a side.
+SIDE_MM = (50.0, 5080.0)
+
+
 def page_size(value: str) -> str:
     """"A5" stays a name CSS knows; "170x240mm" becomes "170mm 240mm"."""
-    value = value.strip()
+    value = str(value).strip()
     named = {name.lower(): name for name in PAGE_SIZES}
     if value.lower() in named:
         return named[value.lower()]
     if match := _SIZE.match(value):
+        sides = [millimetres(f"{match[side]}{match['unit']}") for side in ("w", "h")]
+        if not all(SIDE_MM[0] <= side <= SIDE_MM[1] for side in sides):
+            raise UsageError(f"page size {value!r} is out of range",
+                             hint=f"each side from {SIDE_MM[0]:g} to {SIDE_MM[1]:g} mm")
         return f"{match['w']}{match['unit']} {match['h']}{match['unit']}"
     raise UsageError(f"page size {value!r} is not known",
                      hint=f"choose {', '.join(PAGE_SIZES)}, or WIDTHxHEIGHT with a unit such as 170x240mm")
@@ -129,7 +141,23 @@ def formats(value: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
-CHECKS = {"page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bleed": lambda v: length(v, "bleed"),
+def check_fit(size: str, margin_values: tuple[str, str, str, str]) -> None:
+    """Margins that leave no room for text are refused before any page is made."""
+    width, height = PAGE_MM.get(size) or tuple(millimetres(part) for part in size.split())
+    top, outer, bottom, inner = (millimetres(m) for m in margin_values)
+    if width - outer - inner < MIN_TEXT_MM or height - top - bottom < MIN_TEXT_MM:
+        raise UsageError(f"margins {' '.join(margin_values)} leave no room for text on a {size} page",
+                         hint=f"keep at least {MIN_TEXT_MM:g} mm between them each way")
+
+
+def bleed(value: str) -> str:
+    checked_value = length(value, "bleed")
+    if millimetres(checked_value) > 25:
+        raise UsageError(f"bleed {value!r} is more than a print shop trims", hint="usually 3mm; at most 25mm")
+    return checked_value
+
+
+CHECKS = {"page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bleed": bleed,
           "marks": marks, "pdf_standard": pdf_standard, "digits": digits, "dpi": dpi, "formats": formats,
           "calendar": calendar,
           "layout": str}
@@ -163,7 +191,10 @@ def load_config(folder: Path | None = None) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"is not valid TOML: {exc}", path=path, hint="fix the file or remove it") from None
-    return checked(data.get("build", {}), str(path))
+    table = data.get("build", {})
+    if not isinstance(table, dict):
+        raise UsageError("has a 'build' that is not a table", path=path, hint='write [build] then page-size = "A5"')
+    return checked(table, str(path))
 
 
 def resolve(cli: dict[str, Any], *, publication: dict[str, Any] | None = None, base: Options | None = None,

@@ -230,7 +230,8 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
         publication=publication,
         articles=chosen,
         front=part.front,
-        contents=[(article, write_digits(str(folio), publication.digits)) for article, folio in part.contents],
+        contents=[(article, write_digits(str(folio), publication.digits) if folio else "")
+                  for article, folio in part.contents],
         cover_url=cover_url,
         target=target,
         css=Markup(css),
@@ -245,7 +246,8 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
         words=_WORDS.get(primary_language(publication.lang), _WORDS["en"]),
     )
-    return Document(html=html, assets=assets)
+    text = "\n".join([publication.title, *(article.text for article in chosen)])
+    return Document(html=html, assets=assets, text=text)
 
 
 # What layouts write around the articles, in the publication's language.
@@ -282,6 +284,7 @@ def page_settings(layout: Layout, options) -> dict[str, Any]:
     defaults = config.checked(layout.merged_defaults(), f"layout {layout.name!r} (layout.toml)")
     size = options.page_size or defaults.get("page_size", "A4")
     top, outer, bottom, inner = config.margins(options.margins or defaults.get("margins", "20mm"))
+    config.check_fit(size, (top, outer, bottom, inner))
     bleed_mm = config.millimetres(options.bleed) if options.bleed else 0.0
     room = MARKS_ROOM_MM if options.marks else 0.0
     css_bleed = f"{bleed_mm + room:g}mm" if bleed_mm or room else ""
@@ -294,7 +297,7 @@ def _running_heads(publication) -> dict[str, str]:
     article's on the other; a publication of one article shows its title on both."""
     from publisher.config import css_string
 
-    article = "string(running-title)"
+    article = "string(running-title, start)"  # the article the page opens in, not one starting at its foot
     if len(publication.articles) == 1:
         return {"left": article, "right": article}
     return {"left": css_string(publication.title), "right": article}

@@ -178,12 +178,21 @@ class Publication:
         """One article's own slug; for a bulletin or book the title's, else "bulletin-12", "book"."""
         if self.kind == "article" and len(self.articles) == 1:
             return self.articles[0].slug
-        return title_slug(self.title) or slugify(f"{self.kind}-{self.issue}" if self.issue else self.kind)
+        if slug := title_slug(self.title):
+            return slug
+        # An Arabic title gives no ASCII name: the issue number, else a short hash of the title,
+        # so that two books in one folder never overwrite each other.
+        suffix = self.issue or hashlib.sha256(self.title.encode()).hexdigest()[:8]
+        return slugify(f"{self.kind}-{suffix}")
 
     @property
     def authors(self) -> tuple[str, ...]:
+        """Who the publication is by: its editors when named; an article's own authors; a bulletin
+        or book without editors names no one (its articles' bylines are theirs, not the book's)."""
         if self.editors:
             return self.editors
+        if self.kind != "article":
+            return ()
         seen: dict[str, None] = {}
         for article in self.articles:
             seen.update(dict.fromkeys(article.authors))
@@ -225,6 +234,8 @@ class Document:
 
     html: str
     assets: dict[str, Asset]
+    text: str = ""
+    """The words the document shows (its articles' text), for the PDF's text layer."""
 
 
 def asset_bytes(asset: Asset) -> bytes:

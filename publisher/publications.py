@@ -60,7 +60,13 @@ def load(path: Path) -> dict[str, Any]:
             date = dt.date.fromisoformat(str(date))
         except ValueError:
             raise InputError(f"date {date!r} is not YYYY-MM-DD", path=path) from None
-    authors = data.get("authors", data.get("author")) or ()
+    authors = data.get("authors", data.get("author")) or []
+    if not (isinstance(authors, str) or (isinstance(authors, list) and all(isinstance(a, str) for a in authors))):
+        raise InputError(f"author {authors!r} is not a name or a list of names", path=path)
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        raise InputError("options must be a table of build options", path=path,
+                         hint='e.g. [options] with page-size = "A4"')
     return {
         "kind": data["kind"],
         "title": str(data["title"]).strip(),
@@ -70,5 +76,5 @@ def load(path: Path) -> dict[str, Any]:
         "authors": (authors,) if isinstance(authors, str) else tuple(str(a) for a in authors),
         "cover": folder / data["cover"] if data.get("cover") else None,
         "articles": [folder / str(item) for item in articles],
-        "options": data.get("options") or {},
+        "options": options,
     }

@@ -15,7 +15,12 @@ from lxml import html as lxml_html
 from publisher.arabic import digits as write_digits
 
 # A run of Latin words ("Saudi Aramco", "SCADA", "iPhone 15 Pro") with what joins them inside.
-LATIN_RUN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f0-9]*(?:[ .\-'’&/+_:@][A-Za-z\u00c0-\u024f0-9]+)*")
+# A run of Latin words ("Saudi Aramco", "SCADA", "iPhone 15 Pro") with what joins them inside, or
+# a number written left to right in groups: a telephone number ("+966 11 123 4567"), whose groups
+# the bidi algorithm would otherwise reverse inside Arabic. (Ranges such as 10-15 and dates are left
+# to the algorithm, which orders them as Arabic readers expect.)
+LATIN_RUN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f0-9]*(?:[ .\-'’&/+_:@][A-Za-z\u00c0-\u024f0-9]+)*"
+                       r"|\+\d{1,4}(?:[ \-]\d{1,5}){1,5}\b|\b\d{2,5}(?: \d{2,5}){2,4}\b")
 # Elements whose text is left as it is: already isolated, or not prose.
 KEEP = frozenset({"bdi", "bdo", "code", "pre", "kbd", "samp", "script", "style"})
 
@@ -33,7 +38,7 @@ def prepare(body_html: str, *, direction: str, target: str, prefix: str, digits:
     notes = _footnotes(root)
     if notes:
         if target == "print":
-            _notes_for_print(root, notes)
+            _notes_for_print(root, notes, digits)
         else:
             _notes_for_epub(root, notes, digits)
     return escape(root.text or "") + "\n".join(lxml_html.tostring(child, encoding="unicode").strip() for child in root)
@@ -95,13 +100,24 @@ def _footnotes(root) -> dict[str, object]:
     return {li.get("id"): li for li in root.xpath(".//section[@class='footnotes']//li[@id]")}
 
 
-def _notes_for_print(root, notes: dict) -> None:
-    """Each call becomes the note itself, floated to the foot of its page (CSS float: footnote)."""
+def _notes_for_print(root, notes: dict, digits: str) -> None:
+    """The first call of a note becomes the note itself, floated to the foot of its page (CSS
+    float: footnote); a later call of the same note repeats its number instead of its text."""
+    numbers: dict[str, int] = {}
     for call in root.xpath(".//sup[@class='footnote-ref']"):
         link = call.find("a")
-        note = notes.get((link.get("href") or "").lstrip("#")) if link is not None else None
+        key = (link.get("href") or "").lstrip("#") if link is not None else ""
+        note = notes.get(key)
         if note is None:
             continue
+        if key in numbers:
+            repeat = lxml_html.Element("sup")
+            repeat.set("class", "footnote-repeat")
+            repeat.text = write_digits(str(numbers[key]), digits)
+            repeat.tail = call.tail
+            call.getparent().replace(call, repeat)
+            continue
+        numbers[key] = len(numbers) + 1
         span = lxml_html.Element("span")
         span.set("class", "footnote")
         _move_content(note, span)
@@ -112,14 +128,16 @@ def _notes_for_print(root, notes: dict) -> None:
 
 def _notes_for_epub(root, notes: dict, digits: str) -> None:
     """EPUB 3 notes: a noteref link at the call, the note in an <aside epub:type="footnote">."""
-    for number, call in enumerate(root.xpath(".//sup[@class='footnote-ref']"), start=1):
+    numbers: dict[str, int] = {}
+    for index, call in enumerate(root.xpath(".//sup[@class='footnote-ref']"), start=1):
         link = call.find("a")
         if link is None:
             continue
         target = (link.get("href") or "").lstrip("#")
+        number = numbers.setdefault(target, len(numbers) + 1)
         link.attrib.clear()
         link.set("href", f"#{target}")
-        link.set("id", f"{target}-ref")
+        link.set("id", f"{target}-ref-{index}")  # each call its own id, even for a note cited twice
         link.set("epub:type", "noteref")
         link.set("role", "doc-noteref")
         link.text = write_digits(str(number), digits)

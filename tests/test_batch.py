@@ -142,3 +142,23 @@ def test_group_by_month_writes_volumes_and_an_index(tmp_path):
     assert len([o for o in reader.outline if not isinstance(o, list)]) == 4
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "volumes/2026-11.pdf" in index and index.count(".pdf") >= 5
+
+
+def test_fail_fast_lists_what_it_did_not_reach(tmp_path):
+    export = tmp_path / "feed.jsonl"
+    make_export(export, 5)
+    lines = export.read_text(encoding="utf-8").splitlines()
+    lines.insert(0, '{"title": "", "content": ""}')
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = publisher("batch", export, "--out", tmp_path / "out", "--jobs", "1", "--fail-fast")
+    assert run.code == 1
+    data = manifest(tmp_path / "out")
+    assert len(data["articles"]) == 6
+    assert {a["status"] for a in data["articles"]} <= {"ok", "failed", "skipped"}
+
+
+def test_bad_jobs_and_scheduler_are_one_line_errors(tmp_path):
+    export = make_export(tmp_path / "feed.jsonl", 1)
+    for args in (("--jobs", "0"), ("--scheduler", "not-an-address"), ("--group-by", "week")):
+        run = publisher("batch", export, "--out", tmp_path / "out", *args)
+        assert run.code == 2 and "Traceback" not in run.stderr and "bug:" not in run.stderr, (args, run.stderr)

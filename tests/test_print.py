@@ -256,3 +256,36 @@ def test_lam_kashida_words_come_back_whole(tmp_path):
     assert publisher("build", article, "--out", tmp_path / "out", "-f", "pdf").code == 0
     extracted = pypdf.PdfReader(tmp_path / "out" / "lam.pdf").pages[0].extract_text()
     assert recall(text, extracted) == 1.0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--page-size", "0x0mm"), "out of range"), (("--page-size", "A11"), "is not known"),
+    (("--margins", "200mm"), "leave no room for text"), (("--margins", "a b"), "is not a length"),
+    (("--bleed", "500mm"), "more than a print shop trims"), (("--bleed", "-3mm"), "is not a length"),
+    (("--marks", "stars"), "are not known"), (("--dpi", "5"), "is not a resolution"),
+    (("--calendar", "julian"), "is not known"),
+])
+def test_bad_options_are_one_line_errors(tmp_path, args, message):
+    run = publisher("build", SEED, "--out", tmp_path, *args)
+    assert run.code == 2 and message in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_a_footnote_cited_twice(tmp_path):
+    from conftest import epubcheck
+
+    article = tmp_path / "twice.md"
+    article.write_text("# حاشيتان\n\nأول ذكر[^a] وثان[^a] وثالث[^b].\n\n"
+                       "[^a]: الحاشية الأولى.\n[^b]: الحاشية الثانية.\n", encoding="utf-8")
+    run = publisher("build", article, "--out", tmp_path / "out", "-f", "pdf", "-f", "epub")
+    assert run.code == 0, run.stderr
+    text = pypdf.PdfReader(tmp_path / "out" / "twice.pdf").pages[0].extract_text()
+    assert text.count("الحاشية الأولى") == 1 and text.count("الحاشية الثانية") == 1
+    assert [m for m in epubcheck(tmp_path / "out" / "twice.epub") if m["severity"] in ("ERROR", "FATAL")] == []
+
+
+def test_telephone_numbers_are_isolated(tmp_path):
+    article = tmp_path / "phone.md"
+    article.write_text("# اتصال\n\nللاستفسار اتصلوا على +966 11 123 4567 من الأحد إلى الخميس.\n", encoding="utf-8")
+    assert publisher("build", article, "--out", tmp_path, "-f", "html").code == 0
+    assert "<bdi>+966 11 123 4567</bdi>" in (tmp_path / "phone.html").read_text(encoding="utf-8")

@@ -60,8 +60,8 @@ def test_book_of_twelve(tmp_path):
     run = publisher("book", export, "--title", "كتاب الحدائق", "--author", "غرفة الأخبار", "--out", tmp_path / "out")
     assert run.code == 0, run.stderr
     titles = [json.loads(line)["title"] for line in export.read_text(encoding="utf-8").splitlines()]
-    check_book(tmp_path / "out" / "book.pdf", titles)
-    check_epub(tmp_path / "out" / "book.epub", titles)
+    check_book(next((tmp_path / "out").glob("*.pdf")), titles)
+    check_epub(next((tmp_path / "out").glob("*.epub")), titles)
 
 
 @needs_poppler
@@ -72,8 +72,8 @@ def test_book_of_twelve_corpus_articles(tmp_path):
     run = publisher("book", export, "--title", "أرشيف الصحف", "--out", tmp_path / "out")
     assert run.code == 0, run.stderr
     titles = [json.loads(line)["title"].strip() for line in export.read_text(encoding="utf-8").splitlines()]
-    check_book(tmp_path / "out" / "book.pdf", titles)
-    check_epub(tmp_path / "out" / "book.epub", titles)
+    check_book(next((tmp_path / "out").glob("*.pdf")), titles)
+    check_epub(next((tmp_path / "out").glob("*.epub")), titles)
 
 
 @needs_poppler
@@ -86,8 +86,8 @@ def test_book_in_several_parts_keeps_folios_and_cover(tmp_path):
     run = publisher("book", export, "--title", "مجلد", "--cover", tmp_path / "cover.png", "--out", tmp_path / "out")
     assert run.code == 0, run.stderr
     titles = [json.loads(line)["title"] for line in export.read_text(encoding="utf-8").splitlines()]
-    check_book(tmp_path / "out" / "book.pdf", titles)
-    files = epub_files(tmp_path / "out" / "book.epub")
+    check_book(next((tmp_path / "out").glob("*.pdf")), titles)
+    files = epub_files(next((tmp_path / "out").glob("*.epub")))
     assert "EPUB/images/cover.png" in files
     assert b'properties="cover-image"' in files["EPUB/content.opf"]
 
@@ -131,3 +131,36 @@ def test_layouts_lists_every_kind():
     run = publisher("layouts")
     for name in ("article", "base", "book", "bulletin"):
         assert re.search(rf"^{name}\s", run.stdout, flags=re.MULTILINE), name
+
+
+@needs_poppler
+def test_book_with_a_standard_is_rendered_whole(tmp_path):
+    """PDF/UA lives in the whole file (structure tree, XMP); a joined book would lose it."""
+    export = make_export(tmp_path / "six.jsonl", 6)
+    run = publisher("book", export, "--title", "كتاب", "--pdf-standard", "pdf/ua-1", "--out", tmp_path / "out",
+                    "-f", "pdf")
+    assert run.code == 0, run.stderr
+    (pdf,) = (tmp_path / "out").glob("*.pdf")
+    check = publisher("check", pdf)
+    assert "PDF/UA-1" in check.stdout and "tagged:            yes" in check.stdout
+    reader = pypdf.PdfReader(pdf)
+    first_pages = [reader.get_destination_page_number(o) for o in reader.outline if not isinstance(o, list)]
+    contents = "\n".join(page_text(pdf, i) for i in range(first_pages[0]))
+    contents = contents[contents.index("المحتويات"):]
+    listed = [int(n.translate(DIGITS)) for n in re.findall(r"^\s*([٠-٩]+)\s", contents, flags=re.MULTILINE)]
+    assert listed == [printed_folio(pdf, index) for index in first_pages]
+
+
+def test_cover_must_be_an_image(tmp_path):
+    export = make_export(tmp_path / "one.jsonl", 1)
+    fake = tmp_path / "cover.png"
+    fake.write_text("not a picture")
+    run = publisher("book", export, "--title", "x", "--cover", fake, "--out", tmp_path / "out")
+    assert run.code == 2 and "cover is not a readable image" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_books_with_arabic_titles_do_not_overwrite_each_other(tmp_path):
+    export = make_export(tmp_path / "one.jsonl", 1)
+    for title in ("الكتاب الأول", "الكتاب الثاني"):
+        assert publisher("book", export, "--title", title, "--out", tmp_path / "out", "-f", "epub").code == 0
+    assert len(list((tmp_path / "out").glob("book-*.epub"))) == 2

@@ -23,6 +23,12 @@ def render_volume(publication: Publication) -> RenderedPDF:
     import pypdf
 
     articles = publication.articles
+    if publication.options.pdf_standard:
+        # PDF/A, /UA and /X live in the whole file (its XMP, output intent, structure tree), which a
+        # join would lose: such a book is rendered in one piece, its contents numbered by the
+        # renderer (CSS target-counter) and its folios counted from the cover.
+        whole = Part(front=True, contents=tuple((article, None) for article in articles))
+        return render_pdf(compose(publication, part=whole), publication)
     parts = [articles[start:start + PART_SIZE] for start in range(0, len(articles), PART_SIZE)]
     rendered_parts: list[RenderedPDF] = []
     first_pages: list[int] = []  # each part's first page, counting from the first chapter page
@@ -42,7 +48,7 @@ def render_volume(publication: Publication) -> RenderedPDF:
     for rendered, offset in zip(rendered_parts, first_pages, strict=True):
         for label, target, children, _state in rendered.bookmarks:
             chapters.append((label, offset + target[0], [(c[0], offset + c[1][0]) for c in children]))
-    contents = tuple((article, page + 1) for article, (_, page, _) in zip(articles, chapters, strict=False))
+    contents = tuple((article, page + 1) for article, (_, page, _) in zip(articles, chapters, strict=True))
     front = render_pdf(compose(publication, part=Part(front=True, articles=(), contents=contents)), publication)
     warnings.extend(front.warnings)
 
