@@ -26,17 +26,22 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
                          hint="end it with a line holding only ---")
     block, rest = stripped[4:end], stripped[end + 4 :]
     rest = rest.split("\n", 1)[1] if "\n" in rest else ""
+    return yaml_fields(block, path, "front matter", first_line=2), rest
+
+
+def yaml_fields(text: str, path: Path, what: str, first_line: int = 1) -> dict[str, Any]:
+    """A YAML mapping of article fields, read with the safe loader; errors name the line."""
     try:
-        meta = yaml.safe_load(block) or {}
+        meta = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 2}" if mark else ""
-        raise InputError(f"front matter is not valid YAML{line}", path=path,
-                         hint="check quotes and colons in the --- block") from None
+        line = f" at line {mark.line + first_line}" if mark else ""
+        raise InputError(f"{what} is not valid YAML{line}", path=path,
+                         hint="check quotes and colons (a title with a colon needs quotes)") from None
     if not isinstance(meta, dict):
-        raise InputError("front matter must be a mapping of fields", path=path,
+        raise InputError(f"{what} must be a mapping of fields", path=path,
                          hint=f"use fields such as {', '.join(FIELDS[:4])}")
-    return meta, rest
+    return meta
 
 
 def front_matter_and_sidecar(text: str, path: Path) -> tuple[dict[str, Any], str]:
@@ -50,16 +55,10 @@ def load_sidecar(path: Path) -> dict[str, Any]:
         sidecar = path.with_suffix(suffix)
         if sidecar.is_file():
             try:
-                meta = yaml.safe_load(sidecar.read_text(encoding="utf-8-sig")) or {}
-            except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                mark = getattr(exc, "problem_mark", None)
-                line = f" at line {mark.line + 1}" if mark else ""
-                raise InputError(f"sidecar is not valid UTF-8 YAML{line}", path=sidecar,
-                                 hint="check quotes and colons") from None
-            if not isinstance(meta, dict):
-                raise InputError("sidecar must be a mapping of fields", path=sidecar,
-                                 hint=f"use fields such as {', '.join(FIELDS[:4])}")
-            return meta
+                text = sidecar.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError:
+                raise InputError("sidecar is not UTF-8 text", path=sidecar, hint="save it as UTF-8") from None
+            return yaml_fields(text, sidecar, "sidecar")
     return {}
 
 
