@@ -22,7 +22,7 @@ from typing import Any
 
 from publisher import DATA_ROOT, __version__, fonts, layouts
 from publisher.build import Rendered, gather, render_outputs, write_outputs
-from publisher.errors import EnvironmentProblem, PublisherError, UsageError
+from publisher.errors import EnvironmentProblem, PublisherError, RenderError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
 from publisher.model import Article, Options, Publication, asset_bytes, slugify
 from publisher.sources import ReadSettings
@@ -58,13 +58,37 @@ class Summary:
         return [e for e in self.entries if e.status != "ok"]
 
 
-def render_task(article: Article, options: Options) -> Rendered:
+class _TookTooLong(BaseException):
+    """Raised by the alarm; a BaseException, so that no `except Exception` in a library swallows it."""
+
+
+def _alarm(signum, frame):
+    raise _TookTooLong
+
+
+def render_task(article: Article, options: Options, timeout: float | None = None) -> Rendered:
     """What a worker does: one article to bytes. Runs in a pool process or on a Dask worker, where
-    WeasyPrint, its FontConfiguration and the parsed layouts stay warm between tasks."""
+    WeasyPrint, its FontConfiguration and the parsed layouts stay warm between tasks. With a
+    timeout, an article that takes longer is stopped and fails alone (a timer signal: only where
+    the task runs on the process's main thread, as in the pool; Dask runs tasks on threads)."""
+    import signal
+    import threading
+
+    armed = bool(timeout) and threading.current_thread() is threading.main_thread()
+    if armed:
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         return render_outputs(Publication(title=article.title, articles=(article,), options=options))
     except EnvironmentProblem as exc:
         return Rendered(error=exc)
+    except _TookTooLong:
+        return Rendered(error=RenderError(f"took longer than {timeout:g} s and was stopped", path=article.source,
+                                          record=article.record, hint="split the article, or raise --timeout"))
+    finally:
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _warm() -> None:
@@ -123,6 +147,7 @@ def batch(
     fail_fast: bool = False,
     scheduler: str | None = None,
     group_by: str | None = None,
+    timeout: float | None = None,
     settings: ReadSettings | None = None,
     progress: Callable[[int, int, int], None] | None = None,
     on_entry: Callable[[Entry], None] | None = None,
@@ -161,7 +186,7 @@ def batch(
         progress(done, total, failed)
     volumes: list[str] = []
     try:
-        for article, fingerprint, rendered in _run(todo, options, jobs, scheduler):
+        for article, fingerprint, rendered in _run(todo, options, jobs, scheduler, timeout):
             entry = _write(article, rendered, out)
             if isinstance(rendered.error, EnvironmentProblem):
                 raise rendered.error
@@ -191,8 +216,8 @@ def batch(
     return Summary(entries=listed, volumes=volumes, seconds=time.monotonic() - started)
 
 
-def _run(todo: list[tuple[Article, str]], options: Options, jobs: int | None,
-         scheduler: str | None) -> Iterator[tuple[Article, str, Rendered]]:
+def _run(todo: list[tuple[Article, str]], options: Options, jobs: int | None, scheduler: str | None,
+         timeout: float | None = None) -> Iterator[tuple[Article, str, Rendered]]:
     """(article, fingerprint, rendered) as workers finish, with a bounded number in flight."""
     if not todo:
         return
@@ -204,17 +229,17 @@ def _run(todo: list[tuple[Article, str]], options: Options, jobs: int | None,
         from publisher.outputs import epub, pdf  # noqa: F401  (warm, as a pool worker would be)
 
         for article, fingerprint in todo:
-            yield article, fingerprint, render_task(article, options)
+            yield article, fingerprint, render_task(article, options, timeout)
         return
     queue = list(todo)
     while queue:
         # A worker that dies (killed, out of memory) breaks the whole pool: the article it held
         # fails, and a new pool takes up the ones not yet done.
-        queue = yield from _pool(queue, options, workers)
+        queue = yield from _pool(queue, options, workers, timeout)
 
 
-def _pool(todo: list[tuple[Article, str]], options: Options,
-          workers: int) -> Iterator[tuple[Article, str, Rendered]]:
+def _pool(todo: list[tuple[Article, str]], options: Options, workers: int,
+          timeout: float | None) -> Iterator[tuple[Article, str, Rendered]]:
     """Run `todo` on a process pool; return what is left if the pool broke."""
     window = workers * 3
     pending: dict[cf.Future, tuple[Article, str]] = {}
@@ -222,7 +247,7 @@ def _pool(todo: list[tuple[Article, str]], options: Options,
     with cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm) as pool:
         try:
             for item in queue:
-                pending[pool.submit(render_task, item[0], options)] = item
+                pending[pool.submit(render_task, item[0], options, timeout)] = item
                 while len(pending) >= window or (pending and item is todo[-1]):
                     finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                     for future in finished:

@@ -340,6 +340,8 @@ def batch(
         "--scheduler", help="Run on a Dask cluster: its scheduler's address, e.g. tcp://10.0.0.5:8786.")] = None,
     group_by: Annotated[str | None, typer.Option(
         "--group-by", help="Also one volume (a book) per year, month or source, in OUT/volumes/.")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Seconds an article may take before it is stopped and counted as failed.")] = 600,
     layout: LayoutName = None,
     page_size: PageSize = None,
     margins: Margins = None,
@@ -368,7 +370,7 @@ def batch(
       publisher batch feed.jsonl --out out/ --scheduler tcp://127.0.0.1:8786
     """
     given = dict(locals())
-    for key in ("inputs", "out", "field_map", "jobs", "force", "fail_fast", "scheduler", "group_by"):
+    for key in ("inputs", "out", "field_map", "jobs", "force", "fail_fast", "scheduler", "group_by", "timeout"):
         given.pop(key)
     from publisher.batch import batch as run_batch
 
@@ -376,7 +378,8 @@ def batch(
     show = _Progress(enabled=not _State.quiet)
     try:
         summary = run_batch(inputs, out, options, jobs=jobs, force=force, fail_fast=fail_fast, scheduler=scheduler,
-                            group_by=group_by, settings=_read_settings(field_map), progress=show.update,
+                            group_by=group_by, timeout=timeout if timeout > 0 else None,
+                            settings=_read_settings(field_map), progress=show.update,
                             on_entry=show.entry)
     finally:
         show.close()

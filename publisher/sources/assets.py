@@ -16,6 +16,10 @@ from urllib.parse import unquote, urlsplit
 from publisher.model import MEDIA_TYPES
 
 IMAGE_SUFFIXES = frozenset(s for s, t in MEDIA_TYPES.items() if t.startswith("image/"))
+# What an article's image may weigh: enough for a full-page photograph at print resolution, and
+# far below what would let a small file unpack into gigabytes (a decompression bomb).
+MAX_BYTES = 40 * 1024 * 1024
+MAX_PIXELS = 60_000_000
 _SIGNATURES = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif", b"RIFF": ".webp"}
 
 
@@ -36,7 +40,29 @@ def local_image(src: str, article: Path) -> tuple[str, Path]:
         raise Refused(f"image {src[:80]!r} not found")
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise Refused(f"image {src[:80]!r} is not a PNG, JPEG, GIF, WebP or SVG file")
-    return content_url(path.read_bytes(), path.suffix), path
+    data = path.read_bytes()
+    check_image(data, src)
+    return content_url(data, path.suffix), path
+
+
+def check_image(data: bytes, name: str) -> None:
+    """Refuse an image too heavy to print, or whose header promises more pixels than it should:
+    Pillow reads only the header here, so a bomb is caught before anything is unpacked."""
+    if len(data) > MAX_BYTES:
+        raise Refused(f"image {name[:80]!r} weighs {len(data) // 1_048_576} MB (at most {MAX_BYTES // 1_048_576} MB)")
+    if sniff_suffix(data) in (None, ".svg"):
+        return
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise Refused(f"image {name[:80]!r} cannot be read ({type(exc).__name__})") from None
+    if width * height > MAX_PIXELS:
+        raise Refused(f"image {name[:80]!r} has {width}x{height} pixels (at most {MAX_PIXELS // 1_000_000} million)")
 
 
 def content_url(data: bytes, suffix: str) -> str:

@@ -14,7 +14,7 @@ from lxml import html as lxml_html
 
 from publisher.errors import InputError
 from publisher.model import Article
-from publisher.sources.assets import content_url, sniff_suffix
+from publisher.sources.assets import Refused, check_image, content_url, sniff_suffix
 from publisher.sources.decode import read_bytes
 from publisher.sources.html import clean_fragment
 from publisher.sources.meta import build_article, load_sidecar
@@ -44,6 +44,11 @@ def read(path: Path, settings=None) -> Iterator[Article]:
         suffix = sniff_suffix(blob)
         if suffix is None:
             warnings.append(f"an image of type {image.content_type} cannot be printed: its alt text is kept")
+            return {"alt": image.alt_text or ""}
+        try:
+            check_image(blob, image.alt_text or "an embedded image")
+        except Refused as refusal:
+            warnings.append(f"{refusal}: its alt text is kept instead")
             return {"alt": image.alt_text or ""}
         url = content_url(blob, suffix)
         images[url] = blob

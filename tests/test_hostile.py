@@ -1,0 +1,93 @@
+"""Hostile input: nothing fetched from the network, no image bomb unpacked, no article hangs a run."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from conftest import SEED, publisher
+
+
+class _Counter(http.server.SimpleHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self):
+        _Counter.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    """A web server on loopback that records every request it gets."""
+    _Counter.requests = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_no_input_makes_the_renderer_touch_the_network(tmp_path, server):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "remote.md").write_text(f"# بعيد\n\n![صورة]({server}/md.png)\n\n<img src=\"{server}/raw.png\">\n",
+                                      encoding="utf-8")
+    (folder / "cms.html").write_text(
+        f'<html><head><link rel="stylesheet" href="{server}/site.css"><style>@import "{server}/i.css";'
+        f'body {{ background: url({server}/bg.png) }}</style></head><body><article><h1>عنوان</h1>'
+        f'<p style="background: url({server}/inline.png)">نص <img src="{server}/cms.png" alt="صورة"></p>'
+        f'<svg><image href="{server}/svg.png"/></svg><iframe src="{server}/frame"></iframe>'
+        f'<object data="{server}/obj"></object></article></body></html>', encoding="utf-8")
+    (folder / "feed.jsonl").write_text(json.dumps({"title": "سجل", "content": f'<p>نص <img src="{server}/json.png">'
+                                                  f'</p>'}, ensure_ascii=False) + "\n", encoding="utf-8")
+    run = publisher("build", folder, "--out", tmp_path / "out", "-f", "pdf", "-f", "epub", "-f", "html")
+    assert run.code == 0, run.stderr
+    layouts = tmp_path / "layouts" / "leaky"
+    layouts.mkdir(parents=True)
+    (layouts / "layout.toml").write_text('extends = "article"\n')
+    (layouts / "publication.html.j2").write_text(
+        '{% extends "article/publication.html.j2" %}{% block content %}'
+        f'<img src="{server}/layout.png"><link rel="stylesheet" href="{server}/layout.css">'
+        '{{ super() }}{% endblock %}')
+    run = publisher("build", SEED, "--out", tmp_path / "out2", "-f", "pdf", "--layouts-dir", tmp_path / "layouts",
+                    "--layout", "leaky")
+    assert run.code == 0 and "refused to load" in run.stderr
+    assert _Counter.requests == []
+
+
+def test_image_bombs_and_heavy_images_are_refused(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # 12000 x 6000 pixels of one colour: a small file that would unpack into 216 MB
+    Image.new("RGB", (12000, 6000), (255, 255, 255)).save(folder / "bomb.png", optimize=True)
+    (folder / "bomb.md").write_text("# قنبلة\n\n![كبيرة](bomb.png)\n", encoding="utf-8")
+    run = publisher("build", folder / "bomb.md", "--out", tmp_path / "out", "-f", "pdf")
+    assert run.code == 0
+    assert "12000x6000 pixels" in run.stderr and "alt text is kept" in run.stderr
+    assert not (tmp_path / "out" / "images").exists()
+
+
+def test_an_article_that_takes_too_long_fails_alone(tmp_path):
+    export = tmp_path / "slow.jsonl"
+    long_text = "\n".join(["نص طويل يملأ الصفحات ويأخذ وقتا في التخطيط والرسم"] * 3000)
+    export.write_text(json.dumps({"title": "طويل", "content": long_text}, ensure_ascii=False) + "\n"
+                      + json.dumps({"title": "قصير", "content": "نص قصير."}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    run = publisher("batch", export, "--out", tmp_path / "out", "--jobs", "2", "--timeout", "1", "-f", "pdf")
+    assert run.code == 1
+    assert "slow.jsonl record 1: took longer than 1 s and was stopped" in run.stderr
+    data = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert [a["status"] for a in data["articles"]] == ["failed", "ok"]
+    assert not list(Path(tmp_path / "out").glob("*.part"))
