@@ -183,11 +183,16 @@ def repair_to_unicode(document, pdf, text: str, font_path: FontPath) -> None:
 # 2. Glyph boxes -----------------------------------------------------------------------------
 
 def _glyph_ops(body: bytes) -> list[tuple[str, float]]:
-    """A TJ array's operands: ("g", glyph id) for each glyph, ("n", adjustment) for each number."""
+    """A TJ array's operands: ("g", glyph id) for each glyph, ("n", adjustment) for each number.
+    (WeasyPrint writes one glyph a <…> and a number after each, mostly 0: those are the fast paths.)"""
     ops: list[tuple[str, float]] = []
+    append = ops.append
     for hexadecimal, number in _TOKEN.findall(body):
         if number:
-            ops.append(("n", float(number)))
+            if number != b"0":
+                append(("n", float(number)))
+        elif len(hexadecimal) == 4:
+            append(("g", int(hexadecimal, 16)))
         else:
             raw = bytes.fromhex(hexadecimal.decode())
             ops.extend(("g", glyph) for glyph in struct.unpack(f">{len(raw) // 2}H", raw))
@@ -285,11 +290,15 @@ def widen_glyph_boxes(document, pdf) -> None:
                     array.append(current)
                 current.append(widths[glyph])
             item["W"] = array
+    widened = {glyph for (key, glyph) in delta}
     for stream, index, key, _size, line in lines:
         if key in fonts and line.startswith(b"[") and line.endswith(b"TJ"):
+            ops = parsed[(id(stream), index)]
+            if not any(op == "g" and value in widened and (key, value) in delta for op, value in ops):
+                continue  # nothing in this run was widened: the line stays as WeasyPrint wrote it
             out: list[bytes] = []
             pending = 0.0
-            for op, value in parsed[(id(stream), index)]:
+            for op, value in ops:
                 if op == "n":
                     pending += value
                     continue
