@@ -56,11 +56,14 @@ def families() -> tuple[Family, ...]:
     found = []
     for name, spec in data["families"].items():
         faces = tuple(Face(name, FONTS_DIR / f["file"], int(f["weight"]), f["style"]) for f in spec["faces"])
+        licence = FONTS_DIR / spec["licence"]
         missing = [face.path.name for face in faces if not face.path.is_file()]
+        if not licence.is_file():
+            missing.append(f"{licence.name} (the licence the fonts are shipped under)")
         if missing:
             raise EnvironmentProblem(f"font files missing: {', '.join(missing)}", path=FONTS_DIR,
                                      hint="restore fonts/ from the repository")
-        found.append(Family(name, spec["role"], FONTS_DIR / spec["licence"], faces))
+        found.append(Family(name, spec["role"], licence, faces))
     return tuple(found)
 
 

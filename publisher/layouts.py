@@ -244,7 +244,7 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
         byline_word=lambda lang: _BYLINE_WORD.get(primary_language(lang), "By"),
         and_word=lambda lang: _AND_WORD.get(primary_language(lang), " and "),
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
-        words=_WORDS.get(primary_language(publication.lang), _WORDS["en"]),
+        words=words_for(publication.lang),
     )
     text = "\n".join([publication.title, *(article.text for article in chosen)])
     return Document(html=html, assets=assets, text=text)
@@ -253,11 +253,17 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
 # What layouts write around the articles, in the publication's language.
 _WORDS = {
     "ar": {"issue": "العدد", "contents": "المحتويات", "in_this_issue": "في هذا العدد"},
+    "he": {"issue": "גיליון", "contents": "תוכן העניינים", "in_this_issue": "בגיליון זה"},
     "fa": {"issue": "شماره", "contents": "فهرست", "in_this_issue": "در این شماره"},
     "ur": {"issue": "شمارہ", "contents": "فہرست", "in_this_issue": "اس شمارے میں"},
     "en": {"issue": "Issue", "contents": "Contents", "in_this_issue": "In this issue"},
     "fr": {"issue": "Numéro", "contents": "Sommaire", "in_this_issue": "Dans ce numéro"},
 }
+
+
+def words_for(lang: str) -> dict[str, str]:
+    """The words layouts and the EPUB's nav write around articles, in `lang` (English otherwise)."""
+    return _WORDS.get(primary_language(lang), _WORDS["en"])
 
 
 def _dates(value, lang: str, digits: str, calendar: str) -> list[str]:

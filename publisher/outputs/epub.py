@@ -13,7 +13,7 @@ from ebooklib import epub
 from lxml import etree
 
 from publisher import fonts
-from publisher.layouts import Part, compose, epub_stylesheet
+from publisher.layouts import Part, compose, epub_stylesheet, words_for
 from publisher.model import Publication, asset_bytes, media_type, primary_language
 
 # Zip entries carry a timestamp too; a fixed one keeps rebuilds byte-identical.
@@ -27,7 +27,6 @@ APPLE_DISPLAY_OPTIONS = b"""<?xml version="1.0" encoding="UTF-8"?>
 </display_options>
 """
 
-_CONTENTS = {"ar": "المحتويات", "fa": "فهرست", "ur": "فہرست", "he": "תוכן העניינים", "fr": "Sommaire"}
 _SUMMARY = {
     "ar": "نص منشور قابل للقراءة بقارئات الشاشة، بعناوين مرتبة وفهرس للتنقل، وخطوط مضمنة؛ "
           "لا يعتمد على اللون أو الصوت ولا يحوي ما يعرّض القارئ للخطر.",
@@ -49,6 +48,7 @@ def make_epub(publication: Publication) -> bytes:
     book = epub.EpubBook()
     lang = publication.lang
     primary = primary_language(lang)
+    contents_word = words_for(lang)["contents"]
     book.set_identifier(_identifier(publication))
     book.set_title(publication.title)
     book.set_language(lang)
@@ -93,7 +93,7 @@ def make_epub(publication: Publication) -> bytes:
         book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=url, media_type=media_type(url),
                                     content=asset_bytes(asset)))
     characters = frozenset("".join(a.text for a in publication.articles) + publication.title
-                           + _CONTENTS.get(primary, "Contents") + "0123456789٠١٢٣٤٥٦٧٨٩")
+                           + contents_word + "0123456789٠١٢٣٤٥٦٧٨٩")
     for number, face in enumerate(fonts.faces(), start=1):
         book.add_item(epub.EpubItem(uid=f"font-{number}", file_name=face.url, media_type="font/ttf",
                                     content=fonts.subset(face, characters)))
@@ -103,7 +103,7 @@ def make_epub(publication: Publication) -> bytes:
 
     book.toc = [epub.Link(c.file_name, c.title, c.id) for c in chapters]
     book.add_item(epub.EpubNcx())
-    book.add_item(epub.EpubNav(title=_CONTENTS.get(primary, "Contents"), direction=publication.dir))
+    book.add_item(epub.EpubNav(title=contents_word, direction=publication.dir))
     book.spine = [*front, *chapters, "nav"]
 
     buffer = io.BytesIO()
