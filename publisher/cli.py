@@ -79,6 +79,10 @@ LayoutsDirs = Annotated[list[Path] | None, typer.Option(
     "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")]
+AllowRemote = Annotated[list[str] | None, typer.Option(
+    "--allow-remote", metavar="HOST",
+    help="Fetch images from this host (once, while reading; 10 s and 40 MB at most); repeatable. "
+         "Without it no article makes publisher touch the network.")]
 FieldMap = Annotated[list[str] | None, typer.Option(
     "--map", metavar="FIELD=NAME",
     help="For JSON exports: the name your export uses for a field, e.g. --map title=headline_ar; repeatable. "
@@ -131,6 +135,7 @@ def build(
     quiet: Quiet = False,
     debug: Debug = False,
     field_map: FieldMap = None,
+    allow_remote: AllowRemote = None,
 ) -> None:
     """Build each article into OUT/<slug>.pdf and OUT/<slug>.epub (and .html with --format html).
 
@@ -153,7 +158,7 @@ def build(
       publisher build notes.txt -f html -f pdf --layouts-dir my-layouts --layout weekly
     """
     given = dict(locals())  # the options, taken before any other local name exists
-    for key in ("inputs", "out", "field_map"):
+    for key in ("inputs", "out", "field_map", "allow_remote"):
         given.pop(key)
     from publisher.build import build as run_build
     from publisher.publications import SUFFIXES
@@ -162,13 +167,13 @@ def build(
     articles = [path for path in inputs if path.suffix.lower() not in SUFFIXES]
     failures = 0
     for path in publication_files:
-        failures += _publish_file(path, out, dict(given), field_map)
+        failures += _publish_file(path, out, dict(given), field_map, allow_remote)
     if not articles:
         if failures:
             raise typer.Exit(1)
         return
     options = _options(given)
-    results = run_build(articles, out, options, on_result=_report, settings=_read_settings(field_map))
+    results = run_build(articles, out, options, on_result=_report, settings=_read_settings(field_map, allow_remote))
     failed = [r for r in results if not r.ok]
     if not _State.quiet or failed:
         typer.echo(f"{len(results) - len(failed)} of {len(results)} articles built into {out}/"
@@ -177,7 +182,8 @@ def build(
         raise typer.Exit(2 if len(failed) == len(results) and not publication_files else 1)
 
 
-def _publish_file(path: Path, out: Path, given: dict, field_map: list[str] | None) -> int:
+def _publish_file(path: Path, out: Path, given: dict, field_map: list[str] | None,
+                  allow_remote: list[str] | None = None) -> int:
     from publisher import publications
 
     spec = publications.load(path)
@@ -186,19 +192,20 @@ def _publish_file(path: Path, out: Path, given: dict, field_map: list[str] | Non
         file_options["layout"] = spec["layout"]
     options = _options(given, publication=file_options, kind=spec["kind"])
     return _publish(spec["kind"], spec["articles"], out, options, title=spec["title"], issue=spec["issue"],
-                    date=spec["date"], authors=spec["authors"], cover=spec["cover"], field_map=field_map, source=path)
+                    date=spec["date"], authors=spec["authors"], cover=spec["cover"], field_map=field_map,
+                    allow_remote=allow_remote, source=path)
 
 
 def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, issue: str = "", date=None,
              authors: tuple[str, ...] = (), cover: Path | None = None, field_map: list[str] | None = None,
-             source: Path | None = None) -> int:
+             allow_remote: list[str] | None = None, source: Path | None = None) -> int:
     """Read the articles, make the publication, report; the number of articles that failed."""
     from publisher.build import build_publication, gather
     from publisher.model import Publication
 
     if cover is not None:
         _check_cover(cover)
-    articles, failed = gather(inputs, _read_settings(field_map))
+    articles, failed = gather(inputs, _read_settings(field_map, allow_remote))
     for result in failed:
         _report(result)
     publication = Publication(title=title, articles=tuple(articles), kind=kind, options=options, issue=issue,
@@ -265,6 +272,7 @@ def bulletin(
     quiet: Quiet = False,
     debug: Debug = False,
     field_map: FieldMap = None,
+    allow_remote: AllowRemote = None,
 ) -> None:
     """Make a bulletin (نشرة): a masthead with the issue number and its date in the Gregorian and
     Hijri calendars, the issue's headlines, then the articles in two columns, the lead story
@@ -275,10 +283,10 @@ def bulletin(
       publisher bulletin lead.md wire/*.txt --title "نشرة الحي" --issue 12 --date 2026-11-28
     """
     given = dict(locals())
-    for key in ("inputs", "title", "issue", "date", "out", "field_map"):
+    for key in ("inputs", "title", "issue", "date", "out", "field_map", "allow_remote"):
         given.pop(key)
     failures = _publish("bulletin", inputs, out, _options(given, kind="bulletin"), title=title, issue=issue,
-                        date=_date_option(date), field_map=field_map)
+                        date=_date_option(date), field_map=field_map, allow_remote=allow_remote)
     if failures:
         raise typer.Exit(1)
 
@@ -308,6 +316,7 @@ def book(
     quiet: Quiet = False,
     debug: Debug = False,
     field_map: FieldMap = None,
+    allow_remote: AllowRemote = None,
 ) -> None:
     """Make a book: a cover, a title page, contents (المحتويات) with the folios printed on the
     pages, one chapter per article opening on a right-hand page, running heads, a bookmark per
@@ -319,10 +328,10 @@ def book(
       publisher book archive.jsonl --title "Archive, July 2015" --page-size A4
     """
     given = dict(locals())
-    for key in ("inputs", "title", "author", "cover", "date", "out", "field_map"):
+    for key in ("inputs", "title", "author", "cover", "date", "out", "field_map", "allow_remote"):
         given.pop(key)
     failures = _publish("book", inputs, out, _options(given, kind="book"), title=title, date=_date_option(date),
-                        authors=tuple(author or ()), cover=cover, field_map=field_map)
+                        authors=tuple(author or ()), cover=cover, field_map=field_map, allow_remote=allow_remote)
     if failures:
         raise typer.Exit(1)
 
@@ -355,6 +364,7 @@ def batch(
     quiet: Quiet = False,
     debug: Debug = False,
     field_map: FieldMap = None,
+    allow_remote: AllowRemote = None,
 ) -> None:
     """Export a whole archive: every article to OUT/<slug>.pdf and .epub, in parallel.
 
@@ -370,7 +380,8 @@ def batch(
       publisher batch feed.jsonl --out out/ --scheduler tcp://127.0.0.1:8786
     """
     given = dict(locals())
-    for key in ("inputs", "out", "field_map", "jobs", "force", "fail_fast", "scheduler", "group_by", "timeout"):
+    for key in ("inputs", "out", "field_map", "allow_remote", "jobs", "force", "fail_fast", "scheduler", "group_by",
+                "timeout"):
         given.pop(key)
     from publisher.batch import batch as run_batch
 
@@ -379,7 +390,7 @@ def batch(
     try:
         summary = run_batch(inputs, out, options, jobs=jobs, force=force, fail_fast=fail_fast, scheduler=scheduler,
                             group_by=group_by, timeout=timeout if timeout > 0 else None,
-                            settings=_read_settings(field_map), progress=show.update,
+                            settings=_read_settings(field_map, allow_remote), progress=show.update,
                             on_entry=show.entry)
     finally:
         show.close()
@@ -516,7 +527,7 @@ def check(
         raise typer.Exit(1)
 
 
-def _read_settings(field_map: list[str] | None):
+def _read_settings(field_map: list[str] | None, allow_remote: list[str] | None = None):
     from publisher.errors import UsageError
     from publisher.sources import ReadSettings
 
@@ -526,7 +537,8 @@ def _read_settings(field_map: list[str] | None):
         if not sep or not name.strip() or not value.strip():
             raise UsageError(f"--map {item!r} is not FIELD=NAME", hint="for example --map title=headline")
         pairs[name.strip()] = value.strip()
-    return ReadSettings(field_map=pairs)
+    hosts = tuple(host.strip().lower() for host in allow_remote or () if host.strip())
+    return ReadSettings(field_map=pairs, allow_remote=hosts)
 
 
 @app.command()

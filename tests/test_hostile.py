@@ -17,10 +17,17 @@ class _Counter(http.server.SimpleHTTPRequestHandler):
     requests: ClassVar[list[str]] = []
 
     def do_GET(self):
+        import io
+
+        from PIL import Image
+
         _Counter.requests.append(self.path)
+        picture = io.BytesIO()
+        Image.new("RGB", (40, 20), (200, 30, 30)).save(picture, "PNG")
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
         self.end_headers()
+        self.wfile.write(picture.getvalue())
 
     def log_message(self, *args):
         pass
@@ -91,3 +98,15 @@ def test_an_article_that_takes_too_long_fails_alone(tmp_path):
     data = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert [a["status"] for a in data["articles"]] == ["failed", "ok"]
     assert not list(Path(tmp_path / "out").glob("*.part"))
+
+
+def test_allow_remote_fetches_once_from_the_named_host_only(tmp_path, server):
+    article = tmp_path / "remote.md"
+    article.write_text(f"# بعيد\n\n![صورة مسموحة]({server}/ok.png)\n\n![أخرى](http://localhost:9/other.png)\n",
+                       encoding="utf-8")
+    run = publisher("build", article, "--out", tmp_path / "out", "-f", "pdf", "-f", "epub", "-f", "html",
+                    "--allow-remote", "127.0.0.1")
+    assert run.code == 0, run.stderr
+    assert _Counter.requests == ["/ok.png"]  # fetched once, while reading; the renderer fetched nothing
+    assert "localhost:9/other.png" in run.stderr and "alt text is kept" in run.stderr
+    assert len(list((tmp_path / "out" / "images").glob("*.png"))) == 1

@@ -32,6 +32,8 @@ class ReadSettings:
 
     field_map: dict[str, str] = field(default_factory=dict)
     """Article field -> the name a JSON export uses for it (`--map title=headline_ar`)."""
+    allow_remote: tuple[str, ...] = ()
+    """Hosts whose images may be fetched (`--allow-remote`); every other remote image gives way to its alt text."""
 
 
 def reader_for(path: Path) -> ModuleType:

@@ -27,11 +27,51 @@ class Refused(Exception):
     """Why an image was not taken; the reader turns it into a warning."""
 
 
+# A remote image (only from hosts named with --allow-remote) must come within this time.
+REMOTE_TIMEOUT = 10
+
+
+def image(src: str, article: Path, allow_remote: tuple[str, ...] = ()) -> tuple[str, Path | bytes]:
+    """The URL the body should use and the image: a checked file beside the article, or the bytes
+    of a remote image from a host the user allowed. Anything else is Refused."""
+    src = src.strip()
+    parts = urlsplit(src)
+    if parts.scheme in ("http", "https") and parts.hostname and parts.hostname.lower() in allow_remote:
+        return remote_image(src)
+    return local_image(src, article)
+
+
+def remote_image(src: str) -> tuple[str, bytes]:
+    """Fetch once, at reading time: a time limit, a size cap, no redirect to another place."""
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(urllib.request.Request(src, headers={"User-Agent": "publisher"}),
+                         timeout=REMOTE_TIMEOUT) as response:
+            data = response.read(MAX_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise Refused(f"image {src[:80]!r} could not be fetched ({exc})") from None
+    if len(data) > MAX_BYTES:
+        raise Refused(f"image {src[:80]!r} is larger than {MAX_BYTES // 1_048_576} MB")
+    suffix = sniff_suffix(data)
+    if suffix is None:
+        raise Refused(f"image {src[:80]!r} is not a PNG, JPEG, GIF, WebP or SVG image")
+    check_image(data, src)
+    return content_url(data, suffix), data
+
+
 def local_image(src: str, article: Path) -> tuple[str, Path]:
     src = src.strip()
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or src.startswith("//"):
-        raise Refused(f"image {src[:80]!r} is not a file beside the article (remote and absolute URLs are not loaded)")
+        raise Refused(f"image {src[:80]!r} is not a file beside the article (remote images are loaded only "
+                      "from hosts named with --allow-remote)")
     folder = article.parent.resolve()
     path = (folder / unquote(parts.path)).resolve()
     if not path.is_relative_to(folder):

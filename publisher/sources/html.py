@@ -16,7 +16,8 @@ from lxml import html as lxml_html
 
 from publisher.errors import InputError
 from publisher.model import Article, Asset
-from publisher.sources.assets import Refused, local_image
+from publisher.sources.assets import Refused
+from publisher.sources.assets import image as take_image
 from publisher.sources.decode import decode_text, read_bytes
 from publisher.sources.meta import build_article, load_sidecar
 
@@ -58,7 +59,8 @@ def read(path: Path, settings=None) -> Iterator[Article]:
         if not title or text == title:
             title = title or text
             heading.drop_tree()
-    body, assets = clean_fragment(lxml_html.tostring(root, encoding="unicode"), path, warnings)
+    body, assets = clean_fragment(lxml_html.tostring(root, encoding="unicode"), path, warnings,
+                                  allow_remote=getattr(settings, "allow_remote", ()))
     meta.pop("title", None)
     yield build_article(meta, path=path, body_html=body, title=title, warnings=warnings, assets=assets)
 
@@ -95,7 +97,8 @@ def _content_root(page):
 
 
 def clean_fragment(
-    markup: str, path: Path, warnings: list[str], embedded: dict[str, bytes] | None = None
+    markup: str, path: Path, warnings: list[str], embedded: dict[str, bytes] | None = None,
+    allow_remote: tuple[str, ...] = (),
 ) -> tuple[str, dict[str, Asset]]:
     """Sanitised body HTML and its images: what survives nh3, images beside `path` (or among the
     `embedded` ones a Word file carried) as assets, headings shifted under the title's h1. Also
@@ -111,7 +114,7 @@ def clean_fragment(
             assets[src] = embedded[src]
             continue
         try:
-            url, file = local_image(image.get("src", ""), path)
+            url, file = take_image(image.get("src", ""), path, allow_remote)
         except Refused as refusal:
             warnings.append(f"{refusal}: its alt text is kept instead")
             alt = image.get("alt", "")

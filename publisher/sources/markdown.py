@@ -15,7 +15,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from publisher.model import Article
-from publisher.sources.assets import Refused, local_image
+from publisher.sources.assets import Refused, image
 from publisher.sources.decode import read_text
 from publisher.sources.meta import build_article, front_matter_and_sidecar
 
@@ -42,12 +42,12 @@ def read(path: Path, settings=None) -> Iterator[Article]:
         title = tokens[1].content.strip()
         tokens = tokens[3:]
     _demote_headings(tokens)
-    assets = _take_images(tokens, path, warnings)
+    assets = _take_images(tokens, path, warnings, getattr(settings, "allow_remote", ()))
     body = parser.renderer.render(tokens, parser.options, env)
     yield build_article(meta, path=path, body_html=body, title=title, warnings=warnings, assets=assets)
 
 
-def _take_images(tokens, path: Path, warnings: list[str]) -> dict[str, Path]:
+def _take_images(tokens, path: Path, warnings: list[str], allow_remote: tuple[str, ...]) -> dict:
     """Local images become assets under their content name; any other becomes its alt text."""
     assets: dict[str, Path] = {}
     for token in tokens:
@@ -55,7 +55,7 @@ def _take_images(tokens, path: Path, warnings: list[str]) -> dict[str, Path]:
             if child.type != "image":
                 continue
             try:
-                url, file = local_image(str(child.attrs.get("src", "")), path)
+                url, file = image(str(child.attrs.get("src", "")), path, allow_remote)
             except Refused as refusal:
                 warnings.append(f"{refusal}: its alt text is kept instead")
                 alt = child.content or ""

@@ -53,7 +53,8 @@ def read(path: Path, settings=None) -> Iterator[Article | PublisherError]:
             yield record
             continue
         try:
-            yield _article(record, number, path, field_map, list(decoded.warnings))
+            yield _article(record, number, path, field_map, list(decoded.warnings),
+                           tuple(getattr(settings, "allow_remote", ())))
         except PublisherError as exc:
             exc.record, exc.path = exc.record or number, exc.path or path
             yield exc
@@ -115,7 +116,8 @@ def _text(value: Any) -> str:
     return clean(str(value)) if value is not None else ""
 
 
-def _article(record: dict, number: int, path: Path, field_map: dict[str, str], warnings: list[str]) -> Article:
+def _article(record: dict, number: int, path: Path, field_map: dict[str, str], warnings: list[str],
+             allow_remote: tuple[str, ...] = ()) -> Article:
     from publisher.sources.html import clean_fragment
     from publisher.sources.text import read_copy
 
@@ -128,7 +130,7 @@ def _article(record: dict, number: int, path: Path, field_map: dict[str, str], w
     byline = dateline = ""
     authors: tuple[str, ...] = ()
     if _LOOKS_LIKE_HTML.search(content):
-        body, assets = clean_fragment(content, path, warnings)
+        body, assets = clean_fragment(content, path, warnings, allow_remote=allow_remote)
     else:
         copy = read_copy(content, has_title=True)
         body, byline, dateline, authors = copy.body_html, copy.byline, copy.dateline, copy.authors
