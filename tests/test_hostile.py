@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import http.server
 import json
+import tempfile
 import threading
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import SEED, publisher
+from publisher.errors import PublisherError
 
 
 class _Counter(http.server.SimpleHTTPRequestHandler):
@@ -110,3 +114,41 @@ def test_allow_remote_fetches_once_from_the_named_host_only(tmp_path, server):
     assert _Counter.requests == ["/ok.png"]  # fetched once, while reading; the renderer fetched nothing
     assert "localhost:9/other.png" in run.stderr and "alt text is kept" in run.stderr
     assert len(list((tmp_path / "out" / "images").glob("*.png"))) == 1
+
+
+def test_deeply_nested_html_renders_with_its_text(tmp_path):
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body><article><h1>عميق</h1>" + "<div>" * 3000 + "نص في القاع" + "</div>" * 3000
+                    + "</article></body></html>", encoding="utf-8")
+    run = publisher("build", page, "--out", tmp_path / "out", "-f", "pdf")
+    assert run.code == 0, run.stderr
+    import pypdf
+
+    assert "القاع" in pypdf.PdfReader(tmp_path / "out" / "deep.pdf").pages[0].extract_text()
+
+
+def test_a_flood_of_bidi_controls_renders(tmp_path):
+    article = tmp_path / "flood.txt"
+    article.write_text("عنوان\n" + "\u202e\u202d\u2067\u2069\u200f" * 20000 + "نص بعد الطوفان\n", encoding="utf-8")
+    run = publisher("build", article, "--out", tmp_path / "out", "-f", "pdf")
+    assert run.code == 0, run.stderr
+
+
+PIECES = [*"ابتثجحخد abc01#*_>-[]()!`|:\n\"'<>&{}%\\", "**", "[^1]", "---", "{{ x }}", "{% if %}"]
+MARKDOWN = st.lists(st.sampled_from(PIECES), max_size=200).map("".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=MARKDOWN, suffix=st.sampled_from([".md", ".txt", ".html"]))
+def test_any_article_builds_or_fails_with_our_error(text, suffix):
+    """The whole build (read, compose, typography, HTML and EPUB output) on generated input: it
+    ends in files or in the project's own error, never anything else."""
+    from publisher.build import build
+    from publisher.model import Options
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / f"article{suffix}"
+        source.write_text(text, encoding="utf-8")
+        results = build([source], Path(folder) / "out", Options(formats=("html", "epub")))
+        for result in results:
+            assert result.ok or isinstance(result.error, PublisherError)

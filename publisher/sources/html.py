@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from html import escape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nh3
@@ -42,6 +43,9 @@ ATTRIBUTES = {
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "embed", "noscript", "template", "svg", "math",
                         "form", "button", "select", "textarea", "canvas", "audio", "video", "head", "title"}
 _HEADING = re.compile(r"^h([1-6])$")
+# Deeper than this, wrappers are unwrapped (their text kept): no article needs it, and parsers and
+# renderers that recurse through the tree lose or crash on a hostile one.
+MAX_DEPTH = 60
 
 
 def read(path: Path, settings=None) -> Iterator[Article]:
@@ -49,7 +53,11 @@ def read(path: Path, settings=None) -> Iterator[Article]:
     warnings = list(decoded.warnings)
     if not decoded.text.strip():
         raise InputError("is empty", path=path, hint="export the article again")
-    page = lxml_html.document_fromstring(decoded.text)
+    shallow = cap_depth(decoded.text)
+    if shallow != decoded.text:
+        warnings.append(f"HTML nested more than {MAX_DEPTH} levels deep: the deeper wrappers were unwrapped, "
+                        "their text kept")
+    page = lxml_html.document_fromstring(shallow, parser=_parser())
     meta = {**_metadata(page), **load_sidecar(path)}
     root = _content_root(page)
     title = str(meta.get("title") or "")
@@ -63,6 +71,76 @@ def read(path: Path, settings=None) -> Iterator[Article]:
                                   allow_remote=getattr(settings, "allow_remote", ()))
     meta.pop("title", None)
     yield build_article(meta, path=path, body_html=body, title=title, warnings=warnings, assets=assets)
+
+
+def _parser():
+    return lxml_html.HTMLParser(huge_tree=True)
+
+
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr"})
+
+
+class _DepthCap(HTMLParser):
+    """Re-writes HTML with every element nested deeper than MAX_DEPTH unwrapped and its text kept.
+
+    libxml2 (lxml) silently drops whatever lies more than about 2,000 levels deep, and renderers
+    recurse through the tree; this streams events, so no depth can stop it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.stack: list[bool] = []  # for each open element: was it written out?
+
+    def _tag(self, tag: str, attrs) -> str:
+        rendered = "".join(f' {name}="{escape(value or "", quote=True)}"' for name, value in attrs)
+        return f"<{tag}{rendered}>"
+
+    def handle_starttag(self, tag, attrs):
+        written = len(self.stack) < MAX_DEPTH or tag in ("html", "head", "body")
+        if written:
+            self.out.append(self._tag(tag, attrs))
+        if tag not in _VOID:
+            self.stack.append(written)
+
+    def handle_startendtag(self, tag, attrs):
+        if len(self.stack) < MAX_DEPTH:
+            self.out.append(self._tag(tag, attrs))
+
+    def handle_endtag(self, tag):
+        if tag in _VOID or not self.stack:
+            return
+        if self.stack.pop():
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        self.out.append(escape(data, quote=False))
+
+    def handle_entityref(self, name):
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.out.append(f"&#{name};")
+
+
+_TAG_EVENT = re.compile(r"<(/)?[a-zA-Z][^>]*>")
+
+
+def cap_depth(markup: str) -> str:
+    """`markup` as it is when it is shallow enough; else rewritten with deep wrappers unwrapped."""
+    depth = deepest = 0
+    for match in _TAG_EVENT.finditer(markup):
+        depth += -1 if match[1] else 1
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH * 2:
+            break
+    if deepest <= MAX_DEPTH * 2:  # a rough count (void elements count as open): most documents pass as they are
+        return markup
+    parser = _DepthCap()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.out)
 
 
 def _metadata(page) -> dict:
@@ -107,7 +185,11 @@ def clean_fragment(
                         clean_content_tags=DROPPED_WITH_CONTENT, link_rel=None, strip_comments=True)
     if not cleaned.strip():
         return "", {}
-    fragment = lxml_html.fragment_fromstring(cleaned, create_parent="div")
+    shallow = cap_depth(cleaned)
+    if shallow != cleaned:
+        warnings.append(f"HTML nested more than {MAX_DEPTH} levels deep: the deeper wrappers were unwrapped, "
+                        "their text kept")
+    fragment = lxml_html.fragment_fromstring(shallow, create_parent="div", parser=_parser())
     assets: dict[str, Asset] = {}
     for image in fragment.iter("img"):
         if embedded and (src := image.get("src", "")) in embedded:
