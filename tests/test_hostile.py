@@ -152,3 +152,52 @@ def test_any_article_builds_or_fails_with_our_error(text, suffix):
         results = build([source], Path(folder) / "out", Options(formats=("html", "epub")))
         for result in results:
             assert result.ok or isinstance(result.error, PublisherError)
+
+
+def test_svg_external_entities_are_not_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRETVALUE", encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "evil.svg").write_text(
+        f'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY leak SYSTEM "{secret.as_uri()}">]>'
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="50"><text x="5" y="30">&leak;</text></svg>',
+        encoding="utf-8")
+    (folder / "svg.md").write_text("# رسم\n\n![رسم](evil.svg)\n", encoding="utf-8")
+    run = publisher("build", folder / "svg.md", "--out", tmp_path / "out", "-f", "pdf")
+    assert run.code == 0, run.stderr
+    import pypdf
+
+    assert "TOPSECRET" not in "".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "out" / "svg.pdf").pages)
+
+
+BAD_INPUTS = {
+    "empty.md": b"",
+    "garbage.txt": bytes(range(0x80, 0x100)) * 40,
+    "nul.txt": b"abc\x00def",
+    "front.md": b"---\ntitle: [unclosed\n---\ntext\n",
+    "odd.rtf": b"{\\rtf1 hello}",
+    "broken.docx": b"PK\x03\x04 not really a zip",
+    "bad.jsonl": b'{"title": "x"\n',
+    "bad.json": b"[1, 2",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_each_bad_input_is_one_line_and_exit_2(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(BAD_INPUTS[name])
+    run = publisher("build", path, "--out", tmp_path / "out")
+    assert run.code == 2, (name, run.stderr)
+    assert "Traceback" not in run.stderr and "bug:" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if not line.startswith("warning:")]
+    assert errors and name in errors[0], run.stderr
+
+
+def test_a_missing_file_and_a_bad_record_among_good_ones(tmp_path):
+    run = publisher("build", tmp_path / "missing.md", "--out", tmp_path / "out")
+    assert run.code == 2 and "missing.md: no such file or folder" in run.stderr
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"title": "جيد", "content": "نص."}\n{"title": 3,\n', encoding="utf-8")
+    run = publisher("build", feed, "--out", tmp_path / "out", "-f", "html")
+    assert run.code == 1 and "feed.jsonl record 2" in run.stderr and "Traceback" not in run.stderr
