@@ -218,6 +218,7 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
                        "digits": publication.digits, "fonts": fonts.role_names(), "first_folio": part.first_folio}
         css = fonts.font_face_css() + "\n" + stylesheet(layout, "print", **css_context)
     assets = {face.url: face.path for face in fonts.faces()}
+    assets.update(layout_assets(layout))
     for article in chosen:
         assets.update(article.assets)
     cover_url = ""
@@ -259,6 +260,21 @@ _WORDS = {
     "en": {"issue": "Issue", "contents": "Contents", "in_this_issue": "In this issue"},
     "fr": {"issue": "Numéro", "contents": "Sommaire", "in_this_issue": "Dans ce numéro"},
 }
+
+
+# A layout's own pictures and fonts (a masthead logo, an ornament), which its templates and CSS
+# name as "layout/<file>"; the renderer may load these and nothing else of the layout's.
+LAYOUT_ASSET_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ttf", ".otf"})
+
+
+@cache
+def layout_assets(layout: Layout) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for item in layout.chain:  # this layout's files first, then its ancestors'
+        for path in sorted(item.folder.rglob("*")):
+            if path.is_file() and path.suffix.lower() in LAYOUT_ASSET_SUFFIXES:
+                found.setdefault(f"layout/{path.relative_to(item.folder).as_posix()}", path)
+    return found
 
 
 def words_for(lang: str) -> dict[str, str]:

@@ -82,3 +82,23 @@ def test_renderer_fetches_nothing_a_layout_names_outside_the_document(tmp_path):
     assert run.code == 0, run.stderr
     assert "refused to load file:///etc/hostname" in run.stderr
     assert "refused to load file:///etc/passwd" in run.stderr
+
+
+def test_a_layout_may_use_its_own_pictures(tmp_path):
+    from PIL import Image
+
+    from conftest import epubcheck
+
+    make_layout(tmp_path / "mine", "branded", "article",
+                '{% extends "article/publication.html.j2" %}{% block headline %}'
+                '<img class="logo" src="layout/logo.png" alt="شعار">{{ super() }}{% endblock %}')
+    Image.new("RGB", (120, 40), (20, 90, 160)).save(tmp_path / "mine" / "branded" / "logo.png")
+    run = publisher("build", SEED, "--out", tmp_path / "out", "-f", "pdf", "-f", "epub", "-f", "html",
+                    "--layouts-dir", tmp_path / "mine", "--layout", "branded")
+    assert run.code == 0 and "refused" not in run.stderr, run.stderr
+    import pypdf
+
+    assert len(pypdf.PdfReader(tmp_path / "out" / "000_96635321e4ee60bd.pdf").pages[0].images) == 1
+    assert (tmp_path / "out" / "layout" / "logo.png").is_file()
+    epub = tmp_path / "out" / "000_96635321e4ee60bd.epub"
+    assert [m for m in epubcheck(epub) if m["severity"] in ("ERROR", "FATAL", "WARNING")] == []

@@ -13,7 +13,7 @@ from ebooklib import epub
 from lxml import etree
 
 from publisher import fonts
-from publisher.layouts import Part, compose, epub_stylesheet, words_for
+from publisher.layouts import Part, compose, epub_stylesheet, find, layout_assets, words_for
 from publisher.model import Publication, asset_bytes, media_type, primary_language
 
 # Zip entries carry a timestamp too; a fixed one keeps rebuilds byte-identical.
@@ -48,6 +48,7 @@ def make_epub(publication: Publication) -> bytes:
     book = epub.EpubBook()
     lang = publication.lang
     primary = primary_language(lang)
+    layout = find(publication.options.layout, publication.options.layouts_dirs)
     contents_word = words_for(lang)["contents"]
     book.set_identifier(_identifier(publication))
     book.set_title(publication.title)
@@ -89,6 +90,9 @@ def make_epub(publication: Publication) -> bytes:
         book.add_item(chapter)
         chapters.append(chapter)
     images = {url: asset for article in publication.articles for url, asset in article.assets.items()}
+    # the layout's own pictures, where its EPUB CSS or pages name them
+    named = css.content.decode() + "".join(chapter.content for chapter in [*front, *chapters])
+    images.update({url: path for url, path in layout_assets(layout).items() if url in named})
     for number, (url, asset) in enumerate(sorted(images.items()), start=1):
         book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=url, media_type=media_type(url),
                                     content=asset_bytes(asset)))
