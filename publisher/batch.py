@@ -157,8 +157,7 @@ def batch(
         raise UsageError(f"--jobs {jobs} is not a number of workers", hint="give 1 or more; default: one per core")
     if group_by is not None and group_by not in GROUPINGS:
         raise UsageError(f"--group-by {group_by!r} is not known", hint=f"choose {', '.join(GROUPINGS)}")
-    layout = layouts.find(options.layout, options.layouts_dirs)
-    layouts.page_settings(layout, options)  # margins wider than the page fail before any work
+    layout = layouts.check(options)
     articles, unreadable = gather(inputs, settings)
     prepare_output_folder(out)
     _clear_partial_files(out)

@@ -43,11 +43,7 @@ def build(
     on_result: Callable[[ArticleResult], None] | None = None,
     settings: ReadSettings | None = None,
 ) -> list[ArticleResult]:
-    unknown = [f for f in options.formats if f not in FORMATS]
-    if unknown:
-        raise UsageError(f"unknown format {unknown[0]!r}", hint=f"choose from {', '.join(FORMATS)}")
-    # a wrong layout name, or margins wider than the page, fail before any work
-    layouts.page_settings(layouts.find(options.layout, options.layouts_dirs), options)
+    layouts.check(options)
     results = _read_all(collect_inputs(inputs), settings or ReadSettings())
     prepare_output_folder(out)
     for result in results:
@@ -180,8 +176,7 @@ def gather(inputs: Iterable[Path], settings: ReadSettings | None = None) -> tupl
 
 def build_publication(publication: Publication, out: Path) -> ArticleResult:
     """One bulletin or book from its articles: OUT/<slug>.pdf, .epub (and .html)."""
-    options = publication.options
-    layouts.page_settings(layouts.find(options.layout, options.layouts_dirs), options)
+    layouts.check(publication.options)
     if not publication.articles:
         raise UsageError("no article could be read, so there is nothing to publish",
                          path=publication.source, hint="check the inputs named above")

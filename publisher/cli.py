@@ -7,7 +7,6 @@ something; 70 a bug (a traceback with --debug).
 from __future__ import annotations
 
 import sys
-import time
 import traceback
 from enum import StrEnum
 from pathlib import Path
@@ -89,19 +88,24 @@ FieldMap = Annotated[list[str] | None, typer.Option(
          "Fields: title, content, author, date, subtitle, summary, tags, lang, url, source, slug.")]
 
 
-def _options(given: dict, *, publication: dict | None = None, kind: str = "article"):
-    """The Options in force: what was given here over the publication file, publisher.toml and
-    the layout; a bulletin or book uses its own layout unless another is named."""
+# The command-line parameters that are build options (config.py checks them); a command's other
+# parameters (inputs, --out, --title, ...) are its own.
+OPTION_NAMES = ("formats", "layout", "page_size", "margins", "bleed", "marks", "pdf_standard", "digits", "calendar",
+                "dpi", "layouts_dirs")
+
+
+def _options(parameters: dict, *, publication: dict | None = None, kind: str = "article"):
+    """The Options in force: the options among a command's `parameters` over the publication file,
+    publisher.toml and the layout; a bulletin or book uses its own layout unless another is named."""
     from publisher.config import resolve
     from publisher.model import Options
 
-    quiet, debug = given.pop("quiet", False), given.pop("debug", False)
-    _State.quiet, _State.debug = _State.quiet or quiet, _State.debug or debug
+    _State.quiet = _State.quiet or bool(parameters.get("quiet"))
+    _State.debug = _State.debug or bool(parameters.get("debug"))
+    given = {name: parameters[name] for name in OPTION_NAMES if parameters.get(name) is not None}
     if given.get("formats"):
         given["formats"] = [f.value for f in given["formats"]]
-    base = Options(layout=kind)
-    return resolve({key: value for key, value in given.items() if value is not None}, publication=publication,
-                   base=base)
+    return resolve(given, publication=publication, base=Options(layout=kind))
 
 
 def _report(result) -> None:
@@ -157,9 +161,7 @@ def build(
       publisher build issue-12.toml
       publisher build notes.txt -f html -f pdf --layouts-dir my-layouts --layout weekly
     """
-    given = dict(locals())  # the options, taken before any other local name exists
-    for key in ("inputs", "out", "field_map", "allow_remote"):
-        given.pop(key)
+    given = dict(locals())
     from publisher.build import build as run_build
     from publisher.publications import SUFFIXES
 
@@ -283,8 +285,6 @@ def bulletin(
       publisher bulletin lead.md wire/*.txt --title "نشرة الحي" --issue 12 --date 2026-11-28
     """
     given = dict(locals())
-    for key in ("inputs", "title", "issue", "date", "out", "field_map", "allow_remote"):
-        given.pop(key)
     failures = _publish("bulletin", inputs, out, _options(given, kind="bulletin"), title=title, issue=issue,
                         date=_date_option(date), field_map=field_map, allow_remote=allow_remote)
     if failures:
@@ -328,8 +328,6 @@ def book(
       publisher book archive.jsonl --title "Archive, July 2015" --page-size A4
     """
     given = dict(locals())
-    for key in ("inputs", "title", "author", "cover", "date", "out", "field_map", "allow_remote"):
-        given.pop(key)
     failures = _publish("book", inputs, out, _options(given, kind="book"), title=title, date=_date_option(date),
                         authors=tuple(author or ()), cover=cover, field_map=field_map, allow_remote=allow_remote)
     if failures:
@@ -380,13 +378,12 @@ def batch(
       publisher batch feed.jsonl --out out/ --scheduler tcp://127.0.0.1:8786
     """
     given = dict(locals())
-    for key in ("inputs", "out", "field_map", "allow_remote", "jobs", "force", "fail_fast", "scheduler", "group_by",
-                "timeout"):
-        given.pop(key)
     from publisher.batch import batch as run_batch
 
     options = _options(given)
-    show = _Progress(enabled=not _State.quiet)
+    from publisher.progress import Progress
+
+    show = Progress(enabled=not _State.quiet)
     try:
         summary = run_batch(inputs, out, options, jobs=jobs, force=force, fail_fast=fail_fast, scheduler=scheduler,
                             group_by=group_by, timeout=timeout if timeout > 0 else None,
@@ -404,55 +401,6 @@ def batch(
                   if failed else ""), err=bool(failed))
     if failed:
         raise typer.Exit(1)
-
-
-class _Progress:
-    """A Rich progress bar (count, rate, time left, failures) on a terminal; plain lines now and
-    then otherwise, so that logs stay readable."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.bar = None
-        self.task = None
-        self.last_line = 0.0
-        self.started = time.monotonic()
-
-    def update(self, done: int, total: int, failed: int) -> None:
-        if not self.enabled:
-            return
-        if sys.stderr.isatty():
-            if self.bar is None:
-                from rich.progress import (
-                    BarColumn,
-                    MofNCompleteColumn,
-                    Progress,
-                    TextColumn,
-                    TimeElapsedColumn,
-                    TimeRemainingColumn,
-                )
-
-                self.bar = Progress(TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(),
-                                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                                    TextColumn("[red]{task.fields[failed]}"), transient=False)
-                self.bar.start()
-                self.task = self.bar.add_task("batch", total=total, rate="", failed="")
-            rate = done / max(time.monotonic() - self.started, 1e-6)
-            self.bar.update(self.task, completed=done, total=total, rate=f"{rate:.1f}/s",
-                            failed=f"{failed} failed" if failed else "")
-        elif time.monotonic() - self.last_line > 5 or done == total:
-            self.last_line = time.monotonic()
-            elapsed = time.monotonic() - self.started
-            typer.echo(f"batch: {done}/{total} done, {failed} failed, {elapsed:.0f}s", err=True)
-
-    def entry(self, entry) -> None:
-        if entry.status != "ok" and entry.error:
-            message = f"failed: {entry.error}"
-            (self.bar.console.print(message, style="red", markup=False) if self.bar else
-             typer.echo(message, err=True))
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 @app.command()

@@ -314,6 +314,17 @@ def page_settings(layout: Layout, options) -> dict[str, Any]:
             "bleed": css_bleed, "bleed_mm": bleed_mm, "marks": options.marks}
 
 
+def check(options) -> Layout:
+    """The layout the options name, with their formats and page checked against it: what every
+    command verifies before it reads or writes anything."""
+    from publisher import config
+
+    config.formats(list(options.formats))
+    layout = find(options.layout, options.layouts_dirs)
+    page_settings(layout, options)  # a page size or margins that leave no room for text fail here
+    return layout
+
+
 def _running_heads(publication) -> dict[str, str]:
     """CSS content for the heads of left and right pages: the publication's title on one, the
     article's on the other; a publication of one article shows its title on both."""
