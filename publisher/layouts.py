@@ -247,8 +247,7 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
         words=words_for(publication.lang),
     )
-    text = "\n".join([publication.title, *(article.text for article in chosen)])
-    return Document(html=html, assets=assets, text=text)
+    return Document(html=html, assets=assets)
 
 
 # What layouts write around the articles, in the publication's language.

@@ -234,8 +234,6 @@ class Document:
 
     html: str
     assets: dict[str, Asset]
-    text: str = ""
-    """The words the document shows (its articles' text), for the PDF's text layer."""
 
 
 def asset_bytes(asset: Asset) -> bytes:

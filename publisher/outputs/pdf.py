@@ -165,7 +165,7 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
         options, bleed_mm = _options(publication)
         rendered = html.render(font_config=_font_config(), **options)
         standard = publication.options.pdf_standard or ""
-        layer = text_layer.finisher(document.text, fonts.path_for, widen=not standard.startswith(("pdf/a", "pdf/ua")))
+        layer = text_layer.finisher(fonts.path_for, widen=not standard.startswith(("pdf/a", "pdf/ua")))
         finisher = _Finisher(bleed_mm, hashlib.sha256(document.html.encode()).hexdigest(), layer)
         data = rendered.write_pdf(finisher=finisher, **options)
         bookmarks = rendered.make_bookmark_tree()

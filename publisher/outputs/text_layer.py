@@ -48,11 +48,11 @@ CLOSE_TO, KEEP, MAX = 0.02, 0.04, 0.5
 FontPath = Callable[[str, int, bool], Path | None]
 
 
-def finisher(text: str, font_path: FontPath, *, widen: bool) -> Callable:
-    """The write_pdf finisher for a document whose words are `text`."""
+def finisher(font_path: FontPath, *, widen: bool) -> Callable:
+    """The write_pdf finisher."""
 
     def finish(document, pdf) -> None:
-        repair_to_unicode(document, pdf, text, font_path)
+        repair_to_unicode(document, pdf, font_path)
         if widen:
             widen_glyph_boxes(document, pdf)
 
@@ -100,39 +100,105 @@ def _clusters(path: str, texts) -> Iterator[tuple[str, tuple[int, ...], int]]:
             yield text[start:end], tuple(glyphs), weight
 
 
-@functools.cache
-def _probe_counts(path: str) -> Counter:
-    return Counter((text, glyphs) for text, glyphs, _ in _clusters(path, ((p, 1) for p in _probes())))
-
-
 @functools.lru_cache(maxsize=200_000)
 def _word_clusters(path: str, word: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
     """A word's clusters, shaped once a process: archives repeat their words from article to article."""
     return tuple((cluster, glyphs) for cluster, glyphs, _ in _clusters(path, ((word, 1),)))
 
 
-def canonical_text(path: str, text: str) -> dict[int, str]:
-    """glyph id -> the text it stands for, voted over the probes and the words of `text`."""
-    counts = Counter(_probe_counts(path))
-    for word, weight in Counter(_ARABIC_RUN.findall(text)).items():
-        for cluster, glyphs in _word_clusters(path, word):
-            counts[(cluster, glyphs)] += 10 * weight
-    votes: dict[int, Counter] = defaultdict(Counter)
-    for (cluster, glyphs), count in counts.items():
-        if len(glyphs) == 1:
-            votes[glyphs[0]][cluster] += count
-    alone = {glyph: tally.most_common(1)[0][0] for glyph, tally in votes.items()}
-    for (cluster, glyphs), count in counts.items():
-        if len(glyphs) > 1:  # glyphs known on their own take their text; the first other takes the rest
-            rest, unknown = cluster, []
+def _best(tally: Counter) -> str | None:
+    """The text with most votes (the first counted, on a tie); None when nothing has a vote."""
+    best, most = None, 0
+    for text, count in tally.items():
+        if count > most:
+            best, most = text, count
+    return best
+
+
+def _shares(cluster: str, glyphs: tuple[int, ...], alone: dict[int, str]) -> list[tuple[int, str]]:
+    """Who takes what of a cluster of several glyphs: the glyphs known on their own take their
+    text, the first other glyph takes the rest, any further ones nothing."""
+    rest, unknown = cluster, []
+    for glyph in glyphs:
+        known = alone.get(glyph)
+        if known is not None and known in rest:
+            rest = rest.replace(known, "", 1)
+        else:
+            unknown.append(glyph)
+    return [(glyph, rest if position == 0 else "") for position, glyph in enumerate(unknown)]
+
+
+class _ProbeVotes:
+    """A font's votes from the probes alone, counted once a process. An article's words then
+    change only the glyphs they touch, so a document's vote costs its words, not the probes."""
+
+    def __init__(self, path: str):
+        counts = Counter((text, glyphs) for text, glyphs, _ in _clusters(path, ((p, 1) for p in _probes())))
+        self.single: dict[int, Counter] = defaultdict(Counter)
+        for (cluster, glyphs), count in counts.items():
+            if len(glyphs) == 1:
+                self.single[glyphs[0]][cluster] += count
+        self.alone = {glyph: _best(tally) for glyph, tally in self.single.items()}
+        self.multi = [(cluster, glyphs, count) for (cluster, glyphs), count in counts.items() if len(glyphs) > 1]
+        self.clusters_of: dict[int, set[int]] = defaultdict(set)
+        self.shares = []
+        self.votes: dict[int, Counter] = defaultdict(Counter, {g: Counter(t) for g, t in self.single.items()})
+        for index, (cluster, glyphs, count) in enumerate(self.multi):
             for glyph in glyphs:
-                if alone.get(glyph) is not None and alone[glyph] in rest:
-                    rest = rest.replace(alone[glyph], "", 1)
-                else:
-                    unknown.append(glyph)
-            for position, glyph in enumerate(unknown):
-                votes[glyph][rest if position == 0 else ""] += count
-    return {glyph: tally.most_common(1)[0][0] for glyph, tally in votes.items()}
+                self.clusters_of[glyph].add(index)
+            shares = _shares(cluster, glyphs, self.alone)
+            self.shares.append(shares)
+            for glyph, text in shares:
+                self.votes[glyph][text] += count
+        self.result = {glyph: _best(tally) for glyph, tally in self.votes.items()}
+
+
+@functools.cache
+def _probe_votes(path: str) -> _ProbeVotes:
+    return _ProbeVotes(path)
+
+
+def canonical_text(path: str, text: str, glyphs: set[int] | None = None) -> dict[int, str]:
+    """glyph id -> the text it stands for, voted over the probes and the words of `text` (a word's
+    cluster counts ten probes), for `glyphs` or for every glyph with a vote."""
+    probes = _probe_votes(path)
+    counts: dict[tuple[str, tuple[int, ...]], int] = defaultdict(int)
+    for word, weight in Counter(_ARABIC_RUN.findall(text)).items():
+        for key in _word_clusters(path, word):
+            counts[key] += 10 * weight
+    single: dict[int, Counter] = defaultdict(Counter)
+    multi = []
+    for (cluster, shaped), count in counts.items():
+        if len(shaped) == 1:
+            single[shaped[0]][cluster] += count
+        else:
+            multi.append((cluster, shaped, count))
+    alone = dict(probes.alone)
+    for glyph, tally in single.items():
+        alone[glyph] = _best(probes.single.get(glyph, Counter()) + tally)
+    changed = [glyph for glyph in single if alone[glyph] != probes.alone.get(glyph)]
+    delta: dict[int, Counter] = defaultdict(Counter, single)  # `single` is not read again
+    for index in sorted({index for glyph in changed for index in probes.clusters_of.get(glyph, ())}):
+        cluster, shaped, count = probes.multi[index]  # a probe cluster whose shares the words changed
+        for glyph, share in probes.shares[index]:
+            delta[glyph][share] -= count
+        for glyph, share in _shares(cluster, shaped, alone):
+            delta[glyph][share] += count
+    for cluster, shaped, count in multi:
+        for glyph, share in _shares(cluster, shaped, alone):
+            delta[glyph][share] += count
+    wanted = probes.result.keys() | delta.keys() if glyphs is None else glyphs
+    result = {}
+    for glyph in wanted:
+        if glyph in delta:
+            tally = Counter(probes.votes.get(glyph, Counter()))
+            tally.update(delta[glyph])
+            best = _best(tally)
+        else:
+            best = probes.result.get(glyph)
+        if best is not None:
+            result[glyph] = best
+    return result
 
 
 @functools.cache
@@ -159,21 +225,40 @@ def _cmap(entries: dict[int, str]) -> list[bytes]:
     return [*lines, b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
 
 
-def repair_to_unicode(document, pdf, text: str, font_path: FontPath) -> None:
+def set_text(document, font_path: FontPath) -> dict[str, str]:
+    """Font file -> the text the laid-out pages set in it (running heads and folios too). Each font
+    votes with its own words only: the title's face does not shape the whole body."""
+    from weasyprint.formatting_structure import boxes
+
+    texts: dict[str, list[str]] = defaultdict(list)
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.TextBox):
+                style = box.style
+                # The first family of the list: Pango falls back to the next only for a character
+                # the first lacks, and such a word then goes without its own votes (probes remain).
+                path = font_path(style["font_family"][0], style["font_weight"], style["font_style"] != "normal")
+                if path:
+                    texts[str(path)].append(box.text)
+    return {path: "\n".join(parts) for path, parts in texts.items()}
+
+
+def repair_to_unicode(document, pdf, font_path: FontPath) -> None:
     fonts = {}
     for font in document.fonts.values():
         path = font_path(font.family, font.weight, bool(font.style))
         if path and not font.bitmap:
             fonts[font.name] = (font, str(path))
+    texts = set_text(document, font_path)
+    forms = _ligature_forms()
     for item in pdf.objects:
         if not (isinstance(item, dict) and "ToUnicode" in item and item.get("BaseFont") in fonts):
             continue
         font, path = fonts[item["BaseFont"]]
-        canonical = canonical_text(path, text)
         stream = pdf.objects[int(item["ToUnicode"].split()[0])]
         old = {int(glyph, 16): bytes.fromhex(units.decode()).decode("utf-16-be")
                for line in stream.stream if isinstance(line, bytes) for glyph, units in _BFCHAR.findall(line)}
-        forms = _ligature_forms()
+        canonical = canonical_text(path, texts.get(path, ""), set(old))
         new = {glyph: forms.get(canonical.get(glyph, old_text), canonical.get(glyph, old_text))
                for glyph, old_text in old.items()}
         stream.stream[:] = _cmap(new)
