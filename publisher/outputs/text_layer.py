@@ -267,21 +267,11 @@ def repair_to_unicode(document, pdf, font_path: FontPath) -> None:
 
 # 2. Glyph boxes -----------------------------------------------------------------------------
 
-def _glyph_ops(body: bytes) -> list[tuple[str, float]]:
-    """A TJ array's operands: ("g", glyph id) for each glyph, ("n", adjustment) for each number.
-    (WeasyPrint writes one glyph a <…> and a number after each, mostly 0: those are the fast paths.)"""
-    ops: list[tuple[str, float]] = []
-    append = ops.append
-    for hexadecimal, number in _TOKEN.findall(body):
-        if number:
-            if number != b"0":
-                append(("n", float(number)))
-        elif len(hexadecimal) == 4:
-            append(("g", int(hexadecimal, 16)))
-        else:
-            raw = bytes.fromhex(hexadecimal.decode())
-            ops.extend(("g", glyph) for glyph in struct.unpack(f">{len(raw) // 2}H", raw))
-    return ops
+def _glyphs(hexadecimal: bytes) -> tuple[int, ...]:
+    if len(hexadecimal) == 4:  # WeasyPrint's own form: one glyph a <…>, each followed by a number
+        return (int(hexadecimal, 16),)
+    raw = bytes.fromhex(hexadecimal.decode())
+    return struct.unpack(f">{len(raw) // 2}H", raw)
 
 
 def _number(value: float) -> bytes:
@@ -308,64 +298,136 @@ def _text_lines(pdf) -> Iterator[tuple[object, int, bytes | None, float, bytes]]
                 yield item, index, font[0], font[1], line
 
 
+_GLYPH, _BLANK, _SPACE, _OTHER = range(4)  # what a drawn glyph is to poppler
+_NUMBER = rb"-?\d+(?:\.\d+)?"
+_WEASYPRINT_TJ = re.compile(rb"(?:<>%s)*(?:<[0-9a-f]{4}>%s(?:<>%s)*)*" % (_NUMBER, _NUMBER, _NUMBER))
+_LEADING_EMPTIES = re.compile(rb"(?:<>%s)*" % _NUMBER)
+_GLYPH_AND_NUMBERS = re.compile(rb"<([0-9a-f]{4})>(%s)((?:<>%s)*)" % (_NUMBER, _NUMBER))
+_NUMBERS = re.compile(_NUMBER)
+
+
+def _sum(numbers: bytes) -> float:
+    return sum(float(number) for number in _NUMBERS.findall(numbers)) if numbers else 0.0
+
+
+class _Runs:
+    """The glyphs of one text run (a BT … ET or a Tm) as drawn: for each, its key (font, glyph id),
+    kind, size, advance and the gap the TJ numbers leave after it, both in user space units. The
+    words a glyph's box must reach across are measured here; most glyphs touch the next one, and
+    cost one test."""
+
+    def __init__(self) -> None:
+        self.need: dict[tuple, float] = {}
+        self.room: dict[tuple, float] = {}
+        self._clear()
+
+    def _clear(self) -> None:
+        self.keys: list[tuple] = []
+        self.kinds: list[int] = []
+        self.sizes: list[float] = []
+        self.widths: list[float] = []
+        self.gaps: list[float] = []
+
+    def add(self, key: bytes | None, size: float, body: bytes, font, kinds: dict[int, int]) -> None:
+        scale = size / 1000
+        if not _WEASYPRINT_TJ.fullmatch(body):
+            self._add_tokens(key, size, body, font, kinds)
+            return
+        # WeasyPrint's own form, read with list comprehensions: each glyph with the number after
+        # it (mostly 0), and now and then an empty string with a number (a zero-width glyph).
+        lead, runs = _LEADING_EMPTIES.match(body).group(0), _GLYPH_AND_NUMBERS.findall(body)
+        if lead and self.gaps:
+            self.gaps[-1] -= _sum(lead) * scale
+        glyphs = [int(hexadecimal, 16) for hexadecimal, _, _ in runs]
+        self.keys += [(key, glyph) for glyph in glyphs]
+        self.kinds += [kinds.get(glyph, _GLYPH) for glyph in glyphs] if font else [_OTHER] * len(glyphs)
+        self.sizes += [size] * len(glyphs)
+        self.widths += [font.widths.get(glyph, 0) * scale for glyph in glyphs] if font else [0.0] * len(glyphs)
+        self.gaps += [0.0 if number == b"0" and not empties else -(float(number) + _sum(empties)) * scale
+                      for _, number, empties in runs]
+
+    def _add_tokens(self, key: bytes | None, size: float, body: bytes, font, kinds: dict[int, int]) -> None:
+        """Any TJ array, token by token."""
+        scale = size / 1000
+        for hexadecimal, number in _TOKEN.findall(body):
+            if number:
+                if number != b"0" and self.gaps:  # a number before a run's first glyph moves nothing we measure
+                    self.gaps[-1] -= float(number) * scale
+                continue
+            for glyph in _glyphs(hexadecimal):
+                self.keys.append((key, glyph))
+                self.kinds.append(kinds.get(glyph, _GLYPH) if font else _OTHER)
+                self.sizes.append(size)
+                self.widths.append(font.widths.get(glyph, 0) * scale if font else 0.0)
+                self.gaps.append(0.0)
+
+    def end(self) -> None:
+        kinds, gaps, count = self.kinds, self.gaps, len(self.kinds)
+        for j in range(count - 1):
+            if kinds[j] != _GLYPH:
+                continue
+            follower = kinds[j + 1]
+            if follower in (_GLYPH, _OTHER):
+                if gaps[j] > 0:
+                    self._needs(j, gaps[j])
+            elif follower == _SPACE:
+                self._keeps_off(j, j + 1)
+            else:  # a blank glyph: poppler tests its position, then the next non-blank one's
+                if gaps[j] > 0:
+                    self._needs(j, gaps[j])
+                k = next((k for k in range(j + 2, min(j + 4, count)) if kinds[k] != _BLANK), None)
+                if k is not None:
+                    if kinds[k] == _SPACE:
+                        self._keeps_off(j, k)
+                    else:
+                        self._needs(j, self._gap(j, k))
+        self._clear()
+
+    def _gap(self, j: int, k: int) -> float:
+        """From the end of glyph j's advance to the start of glyph k."""
+        return sum(self.gaps[j:k]) + sum(self.widths[j + 1:k])
+
+    def _needs(self, j: int, gap: float) -> None:
+        value = gap / self.sizes[j] - CLOSE_TO
+        key = self.keys[j]
+        if value > self.need.get(key, 0.0):
+            self.need[key] = value
+
+    def _keeps_off(self, j: int, space: int) -> None:
+        after = next((m for m in range(space + 1, len(self.kinds)) if self.kinds[m] == _GLYPH), None)
+        if after is not None:
+            key = self.keys[j]
+            self.room[key] = min(self.room.get(key, MAX), self._gap(j, after) / self.sizes[j] - KEEP)
+
+
 def widen_glyph_boxes(document, pdf) -> None:
     import pydyf
 
     fonts = {f.hash.encode(): f for f in document.fonts.values() if not f.bitmap and not f.used_in_forms}
-    kind = {}  # (font, glyph) -> "blank" | "space"
-    for key, font in fonts.items():
-        for glyph, text in font.to_unicode.items():
-            if text == "" or text.isspace():
-                kind[(key, glyph)] = "blank" if text == "" else "space"
-    need: dict[tuple, float] = defaultdict(float)
-    room: dict[tuple, float] = defaultdict(lambda: MAX)
-
-    def measure(run: list) -> None:
-        kinds = [item[4] for item in run]
-        for j in range(len(run) - 1):
-            glyph = run[j]
-            if kinds[j] != "glyph":
-                continue
-            followers = [j + 1]
-            if kinds[j + 1] == "blank":  # poppler tests a blank glyph's position, then the next one's
-                followers += [k for k in range(j + 2, min(j + 4, len(run))) if kinds[k] != "blank"][:1]
-            for k in followers:
-                if kinds[k] == "space":
-                    after = next((m for m in range(k + 1, len(run)) if kinds[m] == "glyph"), None)
-                    if after is not None:
-                        gap = (run[after][1] - glyph[1] - glyph[2]) / glyph[3] - KEEP
-                        room[glyph[0]] = min(room[glyph[0]], gap)
-                    break
-                need[glyph[0]] = max(need[glyph[0]], (run[k][1] - glyph[1] - glyph[2]) / glyph[3] - CLOSE_TO)
-
-    run: list = []
-    x = 0.0
+    kinds = {key: {glyph: _BLANK if text == "" else _SPACE
+                   for glyph, text in font.to_unicode.items() if text == "" or text.isspace()}
+             for key, font in fonts.items()}
+    runs = _Runs()
     lines = list(_text_lines(pdf))
-    parsed: dict[tuple[int, int], list[tuple[str, float]]] = {}  # parsed once, used to measure and to rewrite
-    for stream, index, key, size, line in lines:
+    for _stream, _index, key, size, line in lines:
         if line.endswith(b"Tm") or line in (b"BT", b"ET"):
-            measure(run)
-            run, x = [], 0.0
+            runs.end()
         elif line.startswith(b"[") and line.endswith(b"TJ"):
-            font = fonts.get(key)
-            ops = parsed[(id(stream), index)] = _glyph_ops(line[1:line.rindex(b"]")])
-            for op, value in ops:
-                if op == "n":
-                    x -= value / 1000 * size
-                    continue
-                width = (font.widths.get(value, 0) if font else 0) / 1000 * size
-                run.append(((key, value), x, width, size, kind.get((key, value), "glyph") if font else "other"))
-                x += width
-    measure(run)
-    delta = {kg: round(min(n, room[kg]) * 1000) for kg, n in need.items() if min(n, room[kg]) > 0}
+            runs.add(key, size, line[1:line.rindex(b"]")], fonts.get(key), kinds.get(key, {}))
+    runs.end()
+    delta: dict[bytes, dict[int, int]] = defaultdict(dict)
+    for (key, glyph), value in runs.need.items():
+        amount = round(min(value, runs.room.get((key, glyph), MAX)) * 1000)
+        if amount > 0:
+            delta[key][glyph] = amount
     if not delta:
         return
     by_name = {font.name: key for key, font in fonts.items()}
     for item in pdf.objects:
         if (isinstance(item, dict) and str(item.get("Subtype", "")).startswith("/CIDFontType")
-                and item.get("BaseFont") in by_name):
+                and by_name.get(item.get("BaseFont")) in delta):
             key = by_name[item["BaseFont"]]
-            widths = {glyph: width + delta.get((key, glyph), 0) for glyph, width in fonts[key].widths.items()}
+            widths = {glyph: width + delta[key].get(glyph, 0) for glyph, width in fonts[key].widths.items()}
             array = pydyf.Array()
             current = pydyf.Array()
             for glyph in sorted(widths):
@@ -375,22 +437,40 @@ def widen_glyph_boxes(document, pdf) -> None:
                     array.append(current)
                 current.append(widths[glyph])
             item["W"] = array
-    widened = {glyph for (key, glyph) in delta}
+    widened = {key: re.compile(rb"<(%s)>(%s)((?:<>%s)*)" % (b"|".join(b"%04x" % glyph for glyph in glyphs),
+                                                            _NUMBER, _NUMBER))
+               for key, glyphs in delta.items()}
     for stream, index, key, _size, line in lines:
-        if key in fonts and line.startswith(b"[") and line.endswith(b"TJ"):
-            ops = parsed[(id(stream), index)]
-            if not any(op == "g" and value in widened and (key, value) in delta for op, value in ops):
-                continue  # nothing in this run was widened: the line stays as WeasyPrint wrote it
-            out: list[bytes] = []
-            pending = 0.0
-            for op, value in ops:
-                if op == "n":
-                    pending += value
-                    continue
-                if pending:
-                    out.append(_number(pending))
-                out.append(b"<%04x>" % int(value))
-                pending = delta.get((key, value), 0)
+        if key in delta and line.startswith(b"[") and line.endswith(b"TJ"):
+            stream.stream[index] = _give_back(line, delta[key], widened[key])
+
+
+def _give_back(line: bytes, delta: dict[int, int], widened: re.Pattern) -> bytes:
+    """The TJ line with each widened glyph followed by its widening back, so nothing moves. The
+    numbers after a widened glyph are summed into one and empty strings among them dropped:
+    poppler starts a new word at a lone number that opens a gap, even when the next one closes it."""
+    body = line[1:line.rindex(b"]")]
+    if _WEASYPRINT_TJ.fullmatch(body):  # `widened` finds the widened glyphs and the numbers after them
+
+        def mend(match: re.Match) -> bytes:
+            after = float(match.group(2)) + _sum(match.group(3)) + delta[int(match.group(1), 16)]
+            return b"<%s>%s" % (match.group(1), _number(after))
+
+        return b"[" + widened.sub(mend, body) + b"] TJ"
+    tokens = _TOKEN.findall(body)
+    if not any(hexadecimal and any(glyph in delta for glyph in _glyphs(hexadecimal)) for hexadecimal, _ in tokens):
+        return line  # nothing in this run was widened: it stays as WeasyPrint wrote it
+    out: list[bytes] = []
+    pending = 0.0
+    for hexadecimal, number in tokens:
+        if number:
+            pending += float(number)
+            continue
+        for glyph in _glyphs(hexadecimal):
             if pending:
                 out.append(_number(pending))
-            stream.stream[index] = b"[" + b"".join(out) + b"] TJ"
+            out.append(b"<%04x>" % glyph)
+            pending = delta.get(glyph, 0)
+    if pending:
+        out.append(_number(pending))
+    return b"[" + b"".join(out) + b"] TJ"
