@@ -114,7 +114,7 @@ def render_outputs(publication: Publication) -> Rendered:
             if fmt in ("html", "pdf") and document is None and (fmt == "html" or publication.kind != "book"):
                 document = layouts.compose(publication)
             if fmt == "html":
-                rendered.files["html"] = document.html.encode("utf-8")
+                rendered.files["html"] = document.standalone().encode("utf-8")
                 rendered.assets = document.assets
             elif fmt == "pdf":
                 pdf = _render_pdf(publication, document)

@@ -19,7 +19,7 @@ from typing import Any
 from publisher import DATA_ROOT
 from publisher.arabic import digits as write_digits
 from publisher.errors import LayoutError
-from publisher.model import Document, primary_language
+from publisher.model import CSS_SLOT, Document, primary_language
 
 BUILTIN_ROOT = DATA_ROOT / "layouts"
 ENTRY_TEMPLATE = "publication.html.j2"
@@ -235,7 +235,7 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
                   for article, folio in part.contents],
         cover_url=cover_url,
         target=target,
-        css=Markup(css),
+        css=Markup(CSS_SLOT) if css else "",
         digits=publication.digits,
         # PDF/X must carry dates, and WeasyPrint would take the clock's.
         stamp=publication.stamp(required=(options.pdf_standard or "").startswith("pdf/x")),
@@ -247,7 +247,7 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
         words=words_for(publication.lang),
     )
-    return Document(html=html, assets=assets)
+    return Document(html=html, assets=assets, css=css)
 
 
 # What layouts write around the articles, in the publication's language.

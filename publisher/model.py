@@ -223,6 +223,9 @@ class Publication:
         return NATIVE_DIGITS.get(primary_language(self.lang), "western")
 
 
+CSS_SLOT = "/* the print stylesheet */"
+
+
 @dataclass(frozen=True)
 class Document:
     """What a layout made of a publication: one HTML string and the files its URLs name.
@@ -234,6 +237,13 @@ class Document:
 
     html: str
     assets: dict[str, Asset]
+    css: str = ""
+    """The print stylesheet, kept apart: a worker parses it once for every article that shares it
+    (all of a batch, as a rule). `html` holds CSS_SLOT where it belongs."""
+
+    def standalone(self) -> str:
+        """The HTML with its stylesheet in place, for the HTML output."""
+        return self.html.replace(CSS_SLOT, self.css, 1) if self.css else self.html
 
 
 def asset_bytes(asset: Asset) -> bytes:

@@ -12,7 +12,7 @@ def write_html(document: Document, out: Path, name: str) -> Path:
     """OUT/<name>.html, and each asset at the relative URL the document names it by."""
     write_assets(document.assets, out)
     page = inside(out, f"{name}.html")
-    write_atomic(page, document.html.encode("utf-8"))
+    write_atomic(page, document.standalone().encode("utf-8"))
     return page
 
 

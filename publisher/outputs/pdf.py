@@ -84,6 +84,22 @@ def _fetcher_class():
     return AssetFetcher
 
 
+_STYLESHEETS: dict[str, object] = {}
+
+
+def _stylesheet(css: str, fetcher):
+    """The print stylesheet, parsed once a process: its selectors compiled, its @font-face fonts
+    loaded into the one FontConfiguration. The fonts it names are the same files for every
+    document, so the first document's fetcher serves them for all."""
+    sheet = _STYLESHEETS.get(css)
+    if sheet is None:
+        if len(_STYLESHEETS) >= 8:  # a batch has one or two; a long-lived worker may see more
+            _STYLESHEETS.pop(next(iter(_STYLESHEETS)))
+        sheet = _STYLESHEETS[css] = _weasyprint().CSS(string=css, base_url=BASE_URL, url_fetcher=fetcher,
+                                                      font_config=_font_config())
+    return sheet
+
+
 class _Collector(logging.Handler):
     """WeasyPrint reports problems through logging; they belong to the article, not to stderr."""
 
@@ -163,10 +179,12 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
         fetcher = _fetcher_class()(document.assets, refused)
         html = weasyprint.HTML(string=document.html, base_url=BASE_URL, url_fetcher=fetcher)
         options, bleed_mm = _options(publication)
-        rendered = html.render(font_config=_font_config(), **options)
+        stylesheets = [_stylesheet(document.css, fetcher)] if document.css else []
+        rendered = html.render(font_config=_font_config(), stylesheets=stylesheets, **options)
         standard = publication.options.pdf_standard or ""
         layer = text_layer.finisher(fonts.path_for, widen=not standard.startswith(("pdf/a", "pdf/ua")))
-        finisher = _Finisher(bleed_mm, hashlib.sha256(document.html.encode()).hexdigest(), layer)
+        digest = hashlib.sha256(document.html.encode() + document.css.encode()).hexdigest()
+        finisher = _Finisher(bleed_mm, digest, layer)
         data = rendered.write_pdf(finisher=finisher, **options)
         bookmarks = rendered.make_bookmark_tree()
     except Exception as exc:
