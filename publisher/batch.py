@@ -117,6 +117,9 @@ class State:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # A record lost to a power cut only means that article is built again: the outputs are
+        # written (and synced) before their record, so the log need not be synced at every commit.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS done (id TEXT PRIMARY KEY, fingerprint TEXT, entry TEXT)")
 
     def reusable(self, key: str, fingerprint: str, out: Path) -> Entry | None:
@@ -185,10 +188,7 @@ def batch(
         progress(done, total, failed)
     volumes: list[str] = []
     try:
-        for article, fingerprint, rendered in _run(todo, options, jobs, scheduler, timeout):
-            entry = _write(article, rendered, out)
-            if isinstance(rendered.error, EnvironmentProblem):
-                raise rendered.error
+        for article, fingerprint, entry in _written(_run(todo, options, jobs, scheduler, timeout), out):
             state.record(article.slug, fingerprint, entry)
             entries[article.slug] = entry
             done += 1
@@ -303,6 +303,26 @@ def _result(future) -> Rendered:
         return future.result()
     except Exception as exc:  # a worker that died, or a bug in it: this article fails, the rest go on
         return Rendered(error=PublisherError(f"the worker failed: {type(exc).__name__}: {exc}"))
+
+
+def _written(results: Iterator[tuple[Article, str, Rendered]], out: Path) -> Iterator[tuple[Article, str, Entry]]:
+    """Each result with its files written by a thread of its own, in order: the disk's waits for
+    one article overlap the rendering of the next. One write is in flight at a time, and a failed
+    article is handed on at once, so that --fail-fast stops before another is built."""
+    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="publisher-writer") as writer:
+        previous = None
+        for article, fingerprint, rendered in results:
+            if isinstance(rendered.error, EnvironmentProblem):
+                raise rendered.error
+            current = (article, fingerprint, writer.submit(_write, article, rendered, out))
+            if previous:
+                yield previous[0], previous[1], previous[2].result()
+            previous = current
+            if rendered.error:
+                previous = None
+                yield current[0], current[1], current[2].result()
+        if previous:
+            yield previous[0], previous[1], previous[2].result()
 
 
 def _write(article: Article, rendered: Rendered, out: Path) -> Entry:
