@@ -200,7 +200,7 @@ def batch(
             if fail_fast and entry.status != "ok":
                 break
         if group_by:
-            volumes, broken = _volumes(articles, entries, out, options, group_by, state)
+            volumes, broken = _volumes(articles, entries, out, options, group_by, state, jobs)
             for entry in broken:
                 entries[entry.id] = entry
                 order.append(entry.id)
@@ -378,7 +378,7 @@ def _group_key(article: Article, group_by: str) -> str:
 
 
 def _volumes(articles: list[Article], entries: dict[str, Entry], out: Path, options: Options, group_by: str,
-             state: State) -> tuple[list[str], list[Entry]]:
+             state: State, jobs: int | None = None) -> tuple[list[str], list[Entry]]:
     """One book a group, beside the articles: OUT/volumes/<group>.pdf and .epub. A volume that
     fails is listed among the entries, so that it counts as a failure of the run."""
     failed_volumes: list[Entry] = []
@@ -399,7 +399,7 @@ def _volumes(articles: list[Article], entries: dict[str, Entry], out: Path, opti
         if not members:
             continue
         publication = Publication(title=key, articles=tuple(members), kind="book", options=book_options)
-        rendered = render_outputs(publication)
+        rendered = render_outputs(publication, workers=jobs)
         written = write_outputs(rendered, out, slug)
         entry = Entry(id=slug, source=f"{group_by}={key}", title=key, status="failed" if rendered.error else "ok",
                       outputs={f: p.relative_to(out.resolve()).as_posix() for f, p in written.items()},

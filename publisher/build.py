@@ -98,9 +98,10 @@ class Rendered:
     """The first format's failure (it pickles with its file and hint, for worker processes)."""
 
 
-def render_outputs(publication: Publication) -> Rendered:
+def render_outputs(publication: Publication, workers: int | None = None) -> Rendered:
     """Each format on its own: a PDF that fails does not cost the publication its EPUB. A machine
-    that lacks a system library raises, since everything else would fail the same way."""
+    that lacks a system library raises, since everything else would fail the same way. `workers`:
+    processes a long volume may render its parts on (default: one per core)."""
     rendered = Rendered()
     text = "\n".join(article.text for article in publication.articles) + publication.title
     missing = fonts.missing_characters(text)
@@ -117,7 +118,7 @@ def render_outputs(publication: Publication) -> Rendered:
                 rendered.files["html"] = document.standalone().encode("utf-8")
                 rendered.assets = document.assets
             elif fmt == "pdf":
-                pdf = _render_pdf(publication, document)
+                pdf = _render_pdf(publication, document, workers)
                 rendered.files["pdf"], rendered.pages = pdf.data, pdf.pages
                 rendered.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
             else:
@@ -149,19 +150,19 @@ def write_outputs(rendered: Rendered, out: Path, slug: str) -> dict[str, Path]:
     return written
 
 
-def make_outputs(publication: Publication, out: Path, result: ArticleResult) -> None:
-    rendered = render_outputs(publication)
+def make_outputs(publication: Publication, out: Path, result: ArticleResult, workers: int | None = None) -> None:
+    rendered = render_outputs(publication, workers)
     result.outputs.update(write_outputs(rendered, out, publication.slug))
     result.pages = rendered.pages
     result.warnings.extend(rendered.warnings)
     result.error = rendered.error
 
 
-def _render_pdf(publication: Publication, document):
+def _render_pdf(publication: Publication, document, workers: int | None):
     if publication.kind == "book":
         from publisher.outputs.volume import render_volume
 
-        return render_volume(publication)
+        return render_volume(publication, workers)
     from publisher.outputs.pdf import render_pdf
 
     return render_pdf(document, publication)
@@ -174,7 +175,7 @@ def gather(inputs: Iterable[Path], settings: ReadSettings | None = None) -> tupl
     return [r.article for r in results if r.ok and r.article], [r for r in results if not r.ok]
 
 
-def build_publication(publication: Publication, out: Path) -> ArticleResult:
+def build_publication(publication: Publication, out: Path, workers: int | None = None) -> ArticleResult:
     """One bulletin or book from its articles: OUT/<slug>.pdf, .epub (and .html)."""
     layouts.check(publication.options)
     if not publication.articles:
@@ -182,5 +183,5 @@ def build_publication(publication: Publication, out: Path) -> ArticleResult:
                          path=publication.source, hint="check the inputs named above")
     prepare_output_folder(out)
     result = ArticleResult(source=publication.source or Path(publication.slug))
-    make_outputs(publication, out, result)
+    make_outputs(publication, out, result, workers)
     return result

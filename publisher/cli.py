@@ -76,6 +76,7 @@ Calendar = Annotated[str | None, typer.Option(
 Dpi = Annotated[int | None, typer.Option("--dpi", help="Scale images down to at most this resolution, e.g. 300.")]
 LayoutsDirs = Annotated[list[Path] | None, typer.Option(
     "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")]
+Jobs = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes; default: one per core.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")]
 AllowRemote = Annotated[list[str] | None, typer.Option(
@@ -200,7 +201,7 @@ def _publish_file(path: Path, out: Path, given: dict, field_map: list[str] | Non
 
 def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, issue: str = "", date=None,
              authors: tuple[str, ...] = (), cover: Path | None = None, field_map: list[str] | None = None,
-             allow_remote: list[str] | None = None, source: Path | None = None) -> int:
+             allow_remote: list[str] | None = None, source: Path | None = None, jobs: int | None = None) -> int:
     """Read the articles, make the publication, report; the number of articles that failed."""
     from publisher.build import build_publication, gather
     from publisher.model import Publication
@@ -212,7 +213,7 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
         _report(result)
     publication = Publication(title=title, articles=tuple(articles), kind=kind, options=options, issue=issue,
                               issued=date, editors=authors, cover=cover, source=source)
-    result = build_publication(publication, out)
+    result = build_publication(publication, out, workers=jobs)
     _report(result)
     if failed:
         typer.echo(f"{len(failed)} article(s) could not be read and are not in the {kind}: "
@@ -317,6 +318,8 @@ def book(
     debug: Debug = False,
     field_map: FieldMap = None,
     allow_remote: AllowRemote = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes for the parts of a long book; default: one per core.")] = None,
 ) -> None:
     """Make a book: a cover, a title page, contents (المحتويات) with the folios printed on the
     pages, one chapter per article opening on a right-hand page, running heads, a bookmark per
@@ -329,7 +332,8 @@ def book(
     """
     given = dict(locals())
     failures = _publish("book", inputs, out, _options(given, kind="book"), title=title, date=_date_option(date),
-                        authors=tuple(author or ()), cover=cover, field_map=field_map, allow_remote=allow_remote)
+                        authors=tuple(author or ()), cover=cover, field_map=field_map, allow_remote=allow_remote,
+                        jobs=jobs)
     if failures:
         raise typer.Exit(1)
 
@@ -340,7 +344,7 @@ def batch(
         metavar="INPUT...", help="Folders of articles and JSON or JSON Lines exports.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")],
     formats: Formats = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes; default: one per core.")] = None,
+    jobs: Jobs = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild everything, changed or not.")] = False,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first article that fails.")] = False,
     scheduler: Annotated[str | None, typer.Option(

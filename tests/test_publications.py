@@ -92,6 +92,27 @@ def test_book_in_several_parts_keeps_folios_and_cover(tmp_path):
     assert b'properties="cover-image"' in files["EPUB/content.opf"]
 
 
+@needs_poppler
+def test_book_parts_on_two_workers_match_parts_in_turn(tmp_path):
+    """Parts laid out on two workers, each numbered once the one before it is laid out, make the
+    same book as parts rendered one after the other: same pages, folios, contents, bookmarks."""
+    export = make_export(tmp_path / "many.jsonl", 45)
+    made = {}
+    for jobs in ("1", "2"):
+        run = publisher("book", export, "--title", "مجلد", "--jobs", jobs, "-f", "pdf", "--out", tmp_path / jobs)
+        assert run.code == 0, run.stderr
+        made[jobs] = next((tmp_path / jobs).glob("*.pdf"))
+    one, two = (pypdf.PdfReader(made[jobs]) for jobs in ("1", "2"))
+    assert len(one.pages) == len(two.pages) > 45 * 2
+    assert [item.title for item in one.outline if not isinstance(item, list)] == \
+           [item.title for item in two.outline if not isinstance(item, list)]
+    assert [one.get_destination_page_number(i) for i in one.outline if not isinstance(i, list)] == \
+           [two.get_destination_page_number(i) for i in two.outline if not isinstance(i, list)]
+    assert all(page_text(made["1"], i) == page_text(made["2"], i) for i in range(len(one.pages)))
+    titles = [json.loads(line)["title"] for line in export.read_text(encoding="utf-8").splitlines()]
+    check_book(made["2"], titles)
+
+
 def test_bulletin(tmp_path):
     export = make_export(tmp_path / "five.jsonl", 5)
     run = publisher("bulletin", export, "--title", "نشرة الحي", "--issue", "12", "--date", "2026-11-28",

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -167,7 +168,10 @@ class _Finisher:
 _RANDOM_DID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
 
 
-def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
+def render_pdf(document: Document, publication: Publication,
+               laid_out: Callable[[int, list], None] | None = None) -> RenderedPDF:
+    """The document as PDF bytes. `laid_out` hears the page count and the bookmarks as soon as the
+    pages are laid out, before they are written: a long volume numbers its next part from them."""
     weasyprint = _weasyprint()
     refused: list[str] = []
     collector = _Collector()
@@ -181,12 +185,14 @@ def render_pdf(document: Document, publication: Publication) -> RenderedPDF:
         options, bleed_mm = _options(publication)
         stylesheets = [_stylesheet(document.css, fetcher)] if document.css else []
         rendered = html.render(font_config=_font_config(), stylesheets=stylesheets, **options)
+        bookmarks = rendered.make_bookmark_tree()
+        if laid_out:
+            laid_out(len(rendered.pages), bookmarks)
         standard = publication.options.pdf_standard or ""
         layer = text_layer.finisher(fonts.path_for, widen=not standard.startswith(("pdf/a", "pdf/ua")))
         digest = hashlib.sha256(document.html.encode() + document.css.encode()).hexdigest()
         finisher = _Finisher(bleed_mm, digest, layer)
         data = rendered.write_pdf(finisher=finisher, **options)
-        bookmarks = rendered.make_bookmark_tree()
     except Exception as exc:
         raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc
     finally:

@@ -5,12 +5,21 @@ articles at a time instead, each part starting at the folio where the previous o
 a right-hand page, as chapters do), and the parts are joined with pypdf. The front matter comes
 last: its contents page needs the folios the chapters turned out to have. Bookmarks and page
 labels are written for the joined file, so viewers show the printed folios.
+
+With several workers the parts overlap: a part's folios depend only on how many pages the parts
+before it have, which is known once those are laid out, before they are written (the PDF objects,
+fonts, text layer: about half of the time). So while one worker writes part n, another lays out
+part n + 1, and the parts' layouts follow each other with no gap.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import io
+import multiprocessing
+import os
 
+from publisher.errors import RenderError
 from publisher.layouts import Part, compose
 from publisher.model import Publication
 from publisher.outputs.pdf import RenderedPDF, render_pdf
@@ -19,7 +28,7 @@ from publisher.outputs.pdf import RenderedPDF, render_pdf
 PART_SIZE = 40
 
 
-def render_volume(publication: Publication) -> RenderedPDF:
+def render_volume(publication: Publication, workers: int | None = None) -> RenderedPDF:
     import pypdf
 
     articles = publication.articles
@@ -29,28 +38,11 @@ def render_volume(publication: Publication) -> RenderedPDF:
         # renderer (CSS target-counter) and its folios counted from the cover.
         whole = Part(front=True, contents=tuple((article, None) for article in articles))
         return render_pdf(compose(publication, part=whole), publication)
-    parts = [articles[start:start + PART_SIZE] for start in range(0, len(articles), PART_SIZE)]
-    rendered_parts: list[RenderedPDF] = []
-    first_pages: list[int] = []  # each part's first page, counting from the first chapter page
-    warnings: list[str] = []
-    body_pages = 0
-    for chunk in parts:
-        if body_pages % 2:  # a part opens with a chapter, and chapters open on a right-hand page
-            body_pages += 1
-        document = compose(publication, part=Part(front=False, articles=chunk, first_folio=body_pages + 1))
-        rendered = render_pdf(document, publication)
-        rendered_parts.append(rendered)
-        first_pages.append(body_pages)
-        warnings.extend(rendered.warnings)
-        body_pages += rendered.pages
-
-    chapters = []  # (article title, body page index, [(heading, body page index)])
-    for rendered, offset in zip(rendered_parts, first_pages, strict=True):
-        for label, target, children, _state in rendered.bookmarks:
-            chapters.append((label, offset + target[0], [(c[0], offset + c[1][0]) for c in children]))
-    contents = tuple((article, page + 1) for article, (_, page, _) in zip(articles, chapters, strict=True))
-    front = render_pdf(compose(publication, part=Part(front=True, articles=(), contents=contents)), publication)
-    warnings.extend(front.warnings)
+    parts = [(start, min(start + PART_SIZE, len(articles))) for start in range(0, len(articles), PART_SIZE)]
+    workers = min(workers or os.cpu_count() or 1, len(parts))
+    rendered_parts, first_pages, front = (_in_parallel if workers > 1 else _in_turn)(publication, parts, workers)
+    warnings = [warning for rendered in [*rendered_parts, front] for warning in rendered.warnings]
+    chapters = _chapters([rendered.bookmarks for rendered in rendered_parts], first_pages)
 
     writer = pypdf.PdfWriter()
     writer.append(io.BytesIO(front.data), import_outline=False)
@@ -93,3 +85,117 @@ def _metadata(writer, publication: Publication, front_pdf: bytes) -> None:
     info = pypdf.PdfReader(io.BytesIO(front_pdf)).metadata or {}
     writer.add_metadata({key: value for key, value in info.items() if isinstance(value, str)})
     writer._root_object[NameObject("/Lang")] = TextStringObject(publication.lang)
+
+
+def _opening_page(body_pages: int) -> int:
+    """Where the next part opens: on a right-hand page, as chapters do."""
+    return body_pages + body_pages % 2
+
+
+def _chapters(bookmarks: list[list], first_pages: list[int]) -> list[tuple[str, int, list]]:
+    """(article title, body page index, [(heading, body page index)]) from the parts' bookmarks."""
+    chapters = []
+    for tree, offset in zip(bookmarks, first_pages, strict=True):
+        for label, target, children, _state in tree:
+            chapters.append((label, offset + target[0], [(c[0], offset + c[1][0]) for c in children]))
+    return chapters
+
+
+def _folios(bookmarks: list[list], first_pages: list[int]) -> list[int]:
+    return [page + 1 for _, page, _ in _chapters(bookmarks, first_pages)]
+
+
+def _render_part(publication: Publication, start: int, end: int, first_folio: int,
+                 laid_out=None) -> RenderedPDF:
+    part = Part(front=False, articles=publication.articles[start:end], first_folio=first_folio)
+    return render_pdf(compose(publication, part=part), publication, laid_out)
+
+
+def _render_front(publication: Publication, folios: list[int]) -> RenderedPDF:
+    """Cover, title page and contents, with each article's folio."""
+    contents = tuple(zip(publication.articles, folios, strict=True))
+    return render_pdf(compose(publication, part=Part(front=True, articles=(), contents=contents)), publication)
+
+
+def _in_turn(publication: Publication, parts: list[tuple[int, int]], workers: int):
+    rendered_parts: list[RenderedPDF] = []
+    first_pages: list[int] = []  # each part's first page, counting from the first chapter page
+    body_pages = 0
+    for start, end in parts:
+        body_pages = _opening_page(body_pages)
+        rendered = _render_part(publication, start, end, body_pages + 1)
+        rendered_parts.append(rendered)
+        first_pages.append(body_pages)
+        body_pages += rendered.pages
+    folios = _folios([rendered.bookmarks for rendered in rendered_parts], first_pages)
+    return rendered_parts, first_pages, _render_front(publication, folios)
+
+
+def _in_parallel(publication: Publication, parts: list[tuple[int, int]], workers: int):
+    """Each part on a worker process as soon as its first folio is known: when the part before it
+    is laid out. The front matter follows the last part's layout (its contents need every folio)
+    while that part is still being written. The workers hold the publication from the start, so a
+    task is a few numbers."""
+    context = multiprocessing.get_context()
+    laid_out = context.SimpleQueue()
+    first_pages: list[int] = []
+    bookmarks: list[list] = []
+    futures: list[cf.Future] = []
+    body_pages = 0
+    with cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
+                                initargs=(publication, laid_out)) as pool:
+        for index, (start, end) in enumerate(parts):
+            body_pages = _opening_page(body_pages)
+            first_pages.append(body_pages)
+            futures.append(pool.submit(_render_counted_part, index, start, end, body_pages + 1))
+            pages, tree = _laid_out(laid_out, index, futures[-1])
+            body_pages += pages
+            bookmarks.append(tree)
+        front = pool.submit(_render_worker_front, _folios(bookmarks, first_pages))
+        return [_part_result(future) for future in futures], first_pages, _part_result(front)
+
+
+def _laid_out(laid_out, index: int, future: cf.Future) -> tuple[int, list]:
+    """The page count and bookmarks part `index` reports once laid out; what it died of, if it
+    fails first."""
+    while laid_out.empty():
+        try:
+            future.exception(timeout=0.05)
+        except cf.TimeoutError:
+            continue
+        if laid_out.empty():  # finished, yet nothing reported: it failed before its pages were laid out
+            _part_result(future)
+            raise RenderError(f"part {index + 1} of the volume ended without a page count")
+    reported, pages, tree = laid_out.get()
+    assert reported == index, (reported, index)  # one part is laid out at a time
+    return pages, tree
+
+
+def _part_result(future: cf.Future) -> RenderedPDF:
+    try:
+        return future.result()
+    except RenderError:
+        raise
+    except Exception as exc:  # a worker that died (killed, out of memory)
+        raise RenderError(f"a worker rendering part of the volume failed: {type(exc).__name__}: {exc}") from exc
+
+
+_WORKER: dict = {}
+
+
+def _part_worker(publication: Publication, laid_out) -> None:
+    """Pool initializer: the publication for every task, and WeasyPrint imported before the first."""
+    from publisher.outputs import pdf
+
+    pdf._weasyprint()
+    _WORKER.update(publication=publication, laid_out=laid_out)
+
+
+def _render_counted_part(index: int, start: int, end: int, first_folio: int) -> RenderedPDF:
+    queue = _WORKER["laid_out"]
+    return _render_part(_WORKER["publication"], start, end, first_folio,
+                        laid_out=lambda pages, tree: queue.put((index, pages, tree)))
+
+
+def _render_worker_front(folios: list[int]) -> RenderedPDF:
+    return _render_front(_WORKER["publication"], folios)
