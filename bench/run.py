@@ -39,6 +39,21 @@ for page in pages:
 """
 
 
+# The same book laid out as one WeasyPrint document (as for PDF/A, /UA and /X, without their extra
+# work): what rendering in parts is measured against.
+ONE_PIECE = """
+import sys
+from pathlib import Path
+from publisher.build import gather
+from publisher.layouts import Part, compose
+from publisher.model import Options, Publication
+from publisher.outputs.pdf import render_pdf
+articles, _ = gather([Path(sys.argv[1])])
+book = Publication(title="Volume", articles=tuple(articles), kind="book", options=Options(layout="book"))
+render_pdf(compose(book, part=Part(front=True, contents=tuple((a, None) for a in articles))), book)
+"""
+
+
 def articles(folder: Path, count: int) -> Path:
     """A JSON Lines export of `count` articles: corpus records, or generated ones."""
     export = folder / f"articles-{count}.jsonl"
@@ -116,11 +131,17 @@ def main() -> int:
         results["startup"] = {"help_s": round(statistics.median(startup), 3)}
 
         volume = articles(work, args.volume)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        seconds = timed([*PUBLISHER, "book", volume, "--title", "Volume", "--out", work / "book", "-f", "pdf", "-q"])
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        results["volume"] = {"articles": args.volume, "seconds": round(seconds, 2),
-                             "peak_memory_mb": round(max(peak, before) / 1024)}
+        book = [*PUBLISHER, "book", volume, "--title", "Volume", "-f", "pdf", "-q"]
+        in_turn = timed([*book, "--jobs", "1", "--out", work / "book-1"])
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far: in turn
+        in_parallel = timed([*book, "--jobs", str(max(2, cores)), "--out", work / "book-n"])
+        one_piece = timed([sys.executable, "-c", ONE_PIECE, volume])
+        results["volume"] = {"articles": args.volume, "parts_in_turn_s": round(in_turn, 2),
+                             f"parts_on_{max(2, cores)}_workers_s": round(in_parallel, 2),
+                             "one_piece_s": round(one_piece, 2),
+                             "parallel_ratio_to_one_piece": round(in_parallel / one_piece, 3),
+                             "parallel_ratio_to_in_turn": round(in_parallel / in_turn, 3),
+                             "peak_memory_mb_in_turn": round(peak / 1024)}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
