@@ -92,25 +92,79 @@ def test_book_in_several_parts_keeps_folios_and_cover(tmp_path):
     assert b'properties="cover-image"' in files["EPUB/content.opf"]
 
 
+def page_images(pdf: Path, folder: Path) -> list[bytes]:
+    folder.mkdir()
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(pdf), str(folder / "page")], check=True)
+    return [path.read_bytes() for path in sorted(folder.glob("*.png"))]
+
+
+def stamped(pdf: Path) -> int:
+    """Pages whose folio was stamped after layout (a form XObject of publisher's own)."""
+    return sum("/PublisherFolio" in page["/Resources"].get("/XObject", {}) for page in pypdf.PdfReader(pdf).pages)
+
+
+def book_on(jobs: str, export: Path, out: Path, *extra: str | Path) -> Path:
+    run = publisher("book", export, "--title", "مجلد", "--jobs", jobs, "-f", "pdf", "--out", out, *extra)
+    assert run.code == 0, run.stderr
+    return next(out.glob("*.pdf"))
+
+
+def assert_same_book(one: Path, two: Path, tmp_path: Path) -> None:
+    first, second = pypdf.PdfReader(one), pypdf.PdfReader(two)
+    assert len(first.pages) == len(second.pages)
+    assert [(i.title, first.get_destination_page_number(i)) for i in first.outline if not isinstance(i, list)] == \
+           [(i.title, second.get_destination_page_number(i)) for i in second.outline if not isinstance(i, list)]
+    assert first.page_labels == second.page_labels
+    assert page_images(one, tmp_path / "one") == page_images(two, tmp_path / "two")
+    assert all(page_text(one, i) == page_text(two, i) for i in range(len(first.pages)))
+
+
 @needs_poppler
-def test_book_parts_on_two_workers_match_parts_in_turn(tmp_path):
-    """Parts laid out on two workers, each numbered once the one before it is laid out, make the
-    same book as parts rendered one after the other: same pages, folios, contents, bookmarks."""
+def test_book_parts_laid_out_at_once_match_parts_in_turn(tmp_path):
+    """On two workers the parts are laid out at once and their folios stamped after: the book is
+    the one the parts rendered in turn make, page for page (as pixels), folios, contents, bookmarks."""
     export = make_export(tmp_path / "many.jsonl", 45)
-    made = {}
-    for jobs in ("1", "2"):
-        run = publisher("book", export, "--title", "مجلد", "--jobs", jobs, "-f", "pdf", "--out", tmp_path / jobs)
-        assert run.code == 0, run.stderr
-        made[jobs] = next((tmp_path / jobs).glob("*.pdf"))
-    one, two = (pypdf.PdfReader(made[jobs]) for jobs in ("1", "2"))
-    assert len(one.pages) == len(two.pages) > 45 * 2
-    assert [item.title for item in one.outline if not isinstance(item, list)] == \
-           [item.title for item in two.outline if not isinstance(item, list)]
-    assert [one.get_destination_page_number(i) for i in one.outline if not isinstance(i, list)] == \
-           [two.get_destination_page_number(i) for i in two.outline if not isinstance(i, list)]
-    assert all(page_text(made["1"], i) == page_text(made["2"], i) for i in range(len(one.pages)))
+    one = book_on("1", export, tmp_path / "1")
+    two = book_on("2", export, tmp_path / "2")
+    assert stamped(one) == 0 and stamped(two) > 45
+    assert_same_book(one, two, tmp_path)
     titles = [json.loads(line)["title"] for line in export.read_text(encoding="utf-8").splitlines()]
-    check_book(made["2"], titles)
+    check_book(two, titles)
+
+
+@needs_poppler
+def test_folio_with_words_is_numbered_in_turn_on_two_workers(tmp_path):
+    """A layout whose folio is more than the page counter cannot be stamped: its parts are
+    numbered by WeasyPrint, one after another, and make the same book."""
+    folder = tmp_path / "mine" / "paged"
+    folder.mkdir(parents=True)
+    (folder / "layout.toml").write_text('description = "folio with a word"\nextends = "book"\n')
+    (folder / "print.css.j2").write_text('@page { @bottom-center { content: "صفحة " counter(page, arabic-indic); } }',
+                                         encoding="utf-8")
+    export = make_export(tmp_path / "many.jsonl", 45)
+    layout = ("--layouts-dir", tmp_path / "mine", "--layout", "paged")
+    one = book_on("1", export, tmp_path / "1", *layout)
+    two = book_on("2", export, tmp_path / "2", *layout)
+    assert stamped(two) == 0
+    assert "صفحة" in page_text(two, len(pypdf.PdfReader(two).pages) - 1)
+    assert_same_book(one, two, tmp_path)
+
+
+def test_which_margin_boxes_show_the_folio():
+    from publisher.outputs.folios import Unstampable, folio_boxes
+
+    assert folio_boxes("@page { @bottom-center { content: counter(page, arabic-indic); } }") == ("bottom-center",)
+    assert folio_boxes("@page :left { @bottom-left { content: counter(page) } } "
+                       "@page :right { @bottom-right { content: counter(page) } } "
+                       ".contents a::after { content: target-counter(attr(href url), page) }") == \
+        ("bottom-left", "bottom-right")
+    for css in ('@page { @bottom-center { content: "p. " counter(page); } }',  # words beside the number
+                "@page { @bottom-center { content: counter(page) } } "
+                "a::after { content: target-counter(attr(href), page) }",  # page numbers in the text
+                "@page { counter-reset: page 5; @bottom-center { content: counter(page) } }",
+                "@page { @top-center { content: string(title) } }"):  # no folio at all
+        with pytest.raises(Unstampable):
+            folio_boxes(css)
 
 
 def test_bulletin(tmp_path):

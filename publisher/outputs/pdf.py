@@ -28,6 +28,10 @@ class RenderedPDF:
     warnings: list[str]
     bookmarks: list = field(default_factory=list)
     """WeasyPrint's bookmark tree: (label, (page index, x, y), children, state) subtrees."""
+    blank_pages: tuple[int, ...] | None = None
+    """The pages WeasyPrint left blank to open a chapter on a right-hand page (None: not known)."""
+    named_pages: tuple[int, ...] | None = None
+    """The pages set on a named page (CSS `page: name`; None: not known)."""
 
 
 @cache
@@ -200,4 +204,15 @@ def render_pdf(document: Document, publication: Publication,
         logger.propagate = previous_propagate
     warnings = [f"refused to load {url}" for url in dict.fromkeys(refused)] + finisher.warnings
     warnings += [m for m in dict.fromkeys(collector.messages) if "not an asset of this document" not in m]
-    return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings, bookmarks=bookmarks)
+    return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings, bookmarks=bookmarks,
+                       blank_pages=_pages_where(rendered, "blank"), named_pages=_pages_where(rendered, "name"))
+
+
+def _pages_where(rendered, field: str) -> tuple[int, ...] | None:
+    """The pages whose type has `field` set; None if WeasyPrint no longer keeps page types on its
+    page boxes (PageType: side, blank, name, index, groups)."""
+    try:
+        return tuple(index for index, page in enumerate(rendered.pages)
+                     if getattr(page._page_box.page_type, field))
+    except AttributeError:
+        return None

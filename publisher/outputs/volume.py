@@ -6,10 +6,10 @@ a right-hand page, as chapters do), and the parts are joined with pypdf. The fro
 last: its contents page needs the folios the chapters turned out to have. Bookmarks and page
 labels are written for the joined file, so viewers show the printed folios.
 
-With several workers the parts overlap: a part's folios depend only on how many pages the parts
-before it have, which is known once those are laid out, before they are written (the PDF objects,
-fonts, text layer: about half of the time). So while one worker writes part n, another lays out
-part n + 1, and the parts' layouts follow each other with no gap.
+With several workers, the parts are laid out all at once when the layout's folios can be stamped
+afterwards (see folios.py): nothing else in a part depends on the parts before it. Otherwise a
+part starts as soon as the one before it is laid out (its folios need that page count, not its
+PDF), so one worker writes part n while another lays out part n + 1.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ import concurrent.futures as cf
 import io
 import multiprocessing
 import os
+from dataclasses import replace
 
 from publisher.errors import RenderError
 from publisher.layouts import Part, compose
 from publisher.model import Publication
+from publisher.outputs import folios
 from publisher.outputs.pdf import RenderedPDF, render_pdf
 
 # Articles a part: large enough that parts are few, small enough that memory stays bounded.
@@ -40,7 +42,14 @@ def render_volume(publication: Publication, workers: int | None = None) -> Rende
         return render_pdf(compose(publication, part=whole), publication)
     parts = [(start, min(start + PART_SIZE, len(articles))) for start in range(0, len(articles), PART_SIZE)]
     workers = min(workers or os.cpu_count() or 1, len(parts))
-    rendered_parts, first_pages, front = (_in_parallel if workers > 1 else _in_turn)(publication, parts, workers)
+    stamp = None
+    if workers > 1:
+        try:
+            rendered_parts, first_pages, front, stamp = _at_once(publication, parts, workers)
+        except folios.Unstampable:
+            rendered_parts, first_pages, front = _in_chain(publication, parts, workers)
+    else:
+        rendered_parts, first_pages, front = _in_turn(publication, parts, workers)
     warnings = [warning for rendered in [*rendered_parts, front] for warning in rendered.warnings]
     chapters = _chapters([rendered.bookmarks for rendered in rendered_parts], first_pages)
 
@@ -50,10 +59,17 @@ def render_volume(publication: Publication, workers: int | None = None) -> Rende
     if front_pages % 2:  # the first chapter opens on a right-hand page
         _blank_like(writer, writer.pages[-1])
         front_pages += 1
+    stamper = folios.Stamper(writer, stamp) if stamp else None
     for rendered, offset in zip(rendered_parts, first_pages, strict=True):
         while len(writer.pages) < front_pages + offset:
             _blank_like(writer, writer.pages[-1])
+        start = len(writer.pages)
         writer.append(io.BytesIO(rendered.data), import_outline=False)
+        if stamper:
+            blank = set(rendered.blank_pages or ())
+            for index in range(rendered.pages):
+                if index not in blank:
+                    stamper(writer.pages[start + index], offset + index + 1, folios.side(index), index == 0)
     for title, page, children in chapters:
         parent = writer.add_outline_item(title, front_pages + page)
         for heading, child_page in children:
@@ -111,9 +127,9 @@ def _render_part(publication: Publication, start: int, end: int, first_folio: in
     return render_pdf(compose(publication, part=part), publication, laid_out)
 
 
-def _render_front(publication: Publication, folios: list[int]) -> RenderedPDF:
+def _render_front(publication: Publication, numbers: list[int]) -> RenderedPDF:
     """Cover, title page and contents, with each article's folio."""
-    contents = tuple(zip(publication.articles, folios, strict=True))
+    contents = tuple(zip(publication.articles, numbers, strict=True))
     return render_pdf(compose(publication, part=Part(front=True, articles=(), contents=contents)), publication)
 
 
@@ -131,7 +147,7 @@ def _in_turn(publication: Publication, parts: list[tuple[int, int]], workers: in
     return rendered_parts, first_pages, _render_front(publication, folios)
 
 
-def _in_parallel(publication: Publication, parts: list[tuple[int, int]], workers: int):
+def _in_chain(publication: Publication, parts: list[tuple[int, int]], workers: int):
     """Each part on a worker process as soon as its first folio is known: when the part before it
     is laid out. The front matter follows the last part's layout (its contents need every folio)
     while that part is still being written. The workers hold the publication from the start, so a
@@ -153,6 +169,54 @@ def _in_parallel(publication: Publication, parts: list[tuple[int, int]], workers
             bookmarks.append(tree)
         front = pool.submit(_render_worker_front, _folios(bookmarks, first_pages))
         return [_part_result(future) for future in futures], first_pages, _part_result(front)
+
+
+def _at_once(publication: Publication, parts: list[tuple[int, int]], workers: int):
+    """Every part laid out without folios, all at once; the folio specimen first. Unstampable
+    before any part is rendered if the layout's stylesheet numbers pages in another way, and
+    (the parts' work lost) if the specimen is not as expected."""
+    sample = compose(publication, part=Part(front=False, articles=publication.articles[:1]))
+    boxes = folios.folio_boxes(sample.css)
+    context = multiprocessing.get_context()
+    laid_out = context.SimpleQueue()
+    with cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
+                                initargs=(publication, laid_out)) as pool:
+        specimen = pool.submit(_render_worker_specimen, boxes)
+        futures = [pool.submit(_render_unnumbered_part, index, start, end, boxes)
+                   for index, (start, end) in enumerate(parts)]
+        try:
+            first, second, blank = _part_result(specimen)
+            if blank != tuple(i for i, value in enumerate(folios.SPECIMEN) if value is None):
+                raise folios.Unstampable(f"WeasyPrint reports blank pages {blank} in the specimen")
+            stamp = folios.read_specimen(first, second)
+        except folios.Unstampable:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        counts: dict[int, tuple[int, list]] = {}
+        while len(counts) < len(parts):
+            index, pages, tree = _next_laid_out(laid_out, futures)
+            counts[index] = (pages, tree)
+        first_pages, body_pages = [], 0
+        for index in range(len(parts)):
+            body_pages = _opening_page(body_pages)
+            first_pages.append(body_pages)
+            body_pages += counts[index][0]
+        front = pool.submit(_render_worker_front, _folios([counts[i][1] for i in range(len(parts))], first_pages))
+        rendered_parts = [_part_result(future) for future in futures]
+        if any(rendered.blank_pages is None or rendered.named_pages for rendered in rendered_parts):
+            # Named pages may style their folios in ways the specimen did not show: numbered in turn.
+            raise folios.Unstampable("the parts have named pages")
+        return rendered_parts, first_pages, _part_result(front), stamp
+
+
+def _next_laid_out(laid_out, futures: list[cf.Future]) -> tuple[int, int, list]:
+    """The next (part, page count, bookmarks) any part reports; what a part died of, if one fails."""
+    while laid_out.empty():
+        done, _ = cf.wait(futures, timeout=0.05, return_when=cf.FIRST_EXCEPTION)
+        for future in done:
+            if future.exception() is not None:
+                _part_result(future)
+    return laid_out.get()
 
 
 def _laid_out(laid_out, index: int, future: cf.Future) -> tuple[int, list]:
@@ -197,5 +261,23 @@ def _render_counted_part(index: int, start: int, end: int, first_folio: int) -> 
                         laid_out=lambda pages, tree: queue.put((index, pages, tree)))
 
 
-def _render_worker_front(folios: list[int]) -> RenderedPDF:
-    return _render_front(_WORKER["publication"], folios)
+def _render_worker_front(numbers: list[int]) -> RenderedPDF:
+    return _render_front(_WORKER["publication"], numbers)
+
+
+def _render_unnumbered_part(index: int, start: int, end: int, boxes: tuple[str, ...]) -> RenderedPDF:
+    publication, queue = _WORKER["publication"], _WORKER["laid_out"]
+    document = compose(publication, part=Part(front=False, articles=publication.articles[start:end]))
+    document = replace(document, css=document.css + "\n" + folios.hide(boxes))
+    return render_pdf(document, publication, laid_out=lambda pages, tree: queue.put((index, pages, tree)))
+
+
+def _render_worker_specimen(boxes: tuple[str, ...]) -> tuple[bytes, bytes, tuple[int, ...] | None]:
+    """The two folio specimens, with the layout's stylesheet and assets, and the first one's
+    blank pages as WeasyPrint reports them."""
+    publication = _WORKER["publication"]
+    sample = compose(publication, part=Part(front=False, articles=publication.articles[:1]))
+    made = []
+    for html, css in folios.specimen_documents(publication.lang, publication.dir, boxes):
+        made.append(render_pdf(replace(sample, html=html, css=sample.css + "\n" + css), publication))
+    return made[0].data, made[1].data, made[0].blank_pages
