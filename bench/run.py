@@ -84,7 +84,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--epub-articles", type=int, default=20)
     parser.add_argument("--volume", type=int, default=400)
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     cores = os.cpu_count() or 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +162,17 @@ def _css_template(layout: Layout, path: Path):
 
 
 
+@lru_cache(maxsize=32)
+def _print_css(layout: Layout, options, left: str, right: str, digits: str, first_folio: int | None) -> str:
+    """The print stylesheet, rendered once for all the documents that share it (every article of
+    a batch, as a rule): the same string, which the PDF renderer then parses once too."""
+    from publisher import fonts
+
+    context = {"page": page_settings(layout, options), "running": {"left": left, "right": right},
+               "digits": digits, "fonts": fonts.role_names(), "first_folio": first_folio}
+    return fonts.font_face_css() + "\n" + stylesheet(layout, "print", **context)
+
+
 # Words layouts put around names; a language not listed reads as English.
 _BYLINE_WORD = {"ar": "بقلم", "fa": "نوشته", "ur": "از", "en": "By", "fr": "Par"}
 _AND_WORD = {"ar": " و", "fa": " و ", "ur": " اور ", "en": " and ", "fr": " et "}
@@ -214,9 +225,8 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
     ]
     css = ""
     if target == "print":
-        css_context = {"page": page_settings(layout, options), "running": _running_heads(publication),
-                       "digits": publication.digits, "fonts": fonts.role_names(), "first_folio": part.first_folio}
-        css = fonts.font_face_css() + "\n" + stylesheet(layout, "print", **css_context)
+        running = _running_heads(publication)
+        css = _print_css(layout, options, running["left"], running["right"], publication.digits, part.first_folio)
     assets = {face.url: face.path for face in fonts.faces()}
     assets.update(layout_assets(layout))
     for article in chosen:

@@ -94,8 +94,9 @@ def _clusters(path: str, texts) -> Iterator[tuple[str, tuple[int, ...], int]]:
         for info in buffer.glyph_infos:
             groups[info.cluster].append(info.codepoint)
         starts = sorted(groups)
+        rtl = buffer.direction == "rtl"
         for index, start in enumerate(starts):
-            glyphs = groups[start][::-1] if buffer.direction == "rtl" else groups[start]
+            glyphs = groups[start][::-1] if rtl else groups[start]
             end = starts[index + 1] if index + 1 < len(starts) else len(text)
             yield text[start:end], tuple(glyphs), weight
 
@@ -318,7 +319,7 @@ class _Runs:
 
     def __init__(self) -> None:
         self.need: dict[tuple, float] = {}
-        self.room: dict[tuple, float] = {}
+        self._before_spaces: list[tuple] = []  # (run, glyph, space): measured only for glyphs in need
         self._clear()
 
     def _clear(self) -> None:
@@ -394,10 +395,20 @@ class _Runs:
             self.need[key] = value
 
     def _keeps_off(self, j: int, space: int) -> None:
-        after = next((m for m in range(space + 1, len(self.kinds)) if self.kinds[m] == _GLYPH), None)
-        if after is not None:
-            key = self.keys[j]
-            self.room[key] = min(self.room.get(key, MAX), self._gap(j, after) / self.sizes[j] - KEEP)
+        self._before_spaces.append(((self.keys, self.kinds, self.sizes, self.widths, self.gaps), j, space))
+
+    def room(self) -> dict[tuple, float]:
+        """How far each glyph in need may grow before it comes within KEEP of the next word."""
+        room: dict[tuple, float] = {}
+        for (keys, kinds, sizes, widths, gaps), j, space in self._before_spaces:
+            key = keys[j]
+            if key not in self.need:
+                continue
+            after = next((m for m in range(space + 1, len(kinds)) if kinds[m] == _GLYPH), None)
+            if after is not None:
+                gap = sum(gaps[j:after]) + sum(widths[j + 1:after])
+                room[key] = min(room.get(key, MAX), gap / sizes[j] - KEEP)
+        return room
 
 
 def widen_glyph_boxes(document, pdf) -> None:
@@ -416,8 +427,9 @@ def widen_glyph_boxes(document, pdf) -> None:
             runs.add(key, size, line[1:line.rindex(b"]")], fonts.get(key), kinds.get(key, {}))
     runs.end()
     delta: dict[bytes, dict[int, int]] = defaultdict(dict)
+    room = runs.room()
     for (key, glyph), value in runs.need.items():
-        amount = round(min(value, runs.room.get((key, glyph), MAX)) * 1000)
+        amount = round(min(value, room.get((key, glyph), MAX)) * 1000)
         if amount > 0:
             delta[key][glyph] = amount
     if not delta:

@@ -216,6 +216,8 @@ def _next_laid_out(laid_out, futures: list[cf.Future]) -> tuple[int, int, list]:
         for future in done:
             if future.exception() is not None:
                 _part_result(future)
+        if len(done) == len(futures) and laid_out.empty():
+            raise RenderError("a part of the volume ended without a page count")
     return laid_out.get()
 
 
