@@ -45,6 +45,9 @@ def check_book(pdf: Path, titles: list[str]) -> None:
     assert listed == printed, (listed, printed)
     assert all(n % 2 == 1 for n in printed)  # every chapter opens on a right-hand page
     assert reader.page_labels[first_pages[0]] == "1"
+    # Every chapter opening carries the same running head, the first of a part as much as any other.
+    heads = {page_text(pdf, index).strip().splitlines()[0].strip() for index in first_pages}
+    assert len(heads) == 1, heads
 
 
 def check_epub(epub: Path, titles: list[str]) -> None:
