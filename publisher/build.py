@@ -98,10 +98,12 @@ class Rendered:
     """The first format's failure (it pickles with its file and hint, for worker processes)."""
 
 
-def render_outputs(publication: Publication, workers: int | None = None) -> Rendered:
+def render_outputs(publication: Publication, workers: int | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> Rendered:
     """Each format on its own: a PDF that fails does not cost the publication its EPUB. A machine
     that lacks a system library raises, since everything else would fail the same way. `workers`:
-    processes a long volume may render its parts on (default: one per core)."""
+    processes a long volume may render its parts on (default: one per core); `progress` hears
+    (articles laid out, articles) as a long volume's parts are."""
     rendered = Rendered()
     text = "\n".join(article.text for article in publication.articles) + publication.title
     missing = fonts.missing_characters(text)
@@ -118,7 +120,7 @@ def render_outputs(publication: Publication, workers: int | None = None) -> Rend
                 rendered.files["html"] = document.standalone().encode("utf-8")
                 rendered.assets = document.assets
             elif fmt == "pdf":
-                pdf = _render_pdf(publication, document, workers)
+                pdf = _render_pdf(publication, document, workers, progress)
                 rendered.files["pdf"], rendered.pages = pdf.data, pdf.pages
                 rendered.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
             else:
@@ -150,19 +152,20 @@ def write_outputs(rendered: Rendered, out: Path, slug: str) -> dict[str, Path]:
     return written
 
 
-def make_outputs(publication: Publication, out: Path, result: ArticleResult, workers: int | None = None) -> None:
-    rendered = render_outputs(publication, workers)
+def make_outputs(publication: Publication, out: Path, result: ArticleResult, workers: int | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+    rendered = render_outputs(publication, workers, progress)
     result.outputs.update(write_outputs(rendered, out, publication.slug))
     result.pages = rendered.pages
     result.warnings.extend(rendered.warnings)
     result.error = rendered.error
 
 
-def _render_pdf(publication: Publication, document, workers: int | None):
+def _render_pdf(publication: Publication, document, workers: int | None, progress=None):
     if publication.kind == "book":
         from publisher.outputs.volume import render_volume
 
-        return render_volume(publication, workers)
+        return render_volume(publication, workers, progress)
     from publisher.outputs.pdf import render_pdf
 
     return render_pdf(document, publication)
@@ -175,7 +178,8 @@ def gather(inputs: Iterable[Path], settings: ReadSettings | None = None) -> tupl
     return [r.article for r in results if r.ok and r.article], [r for r in results if not r.ok]
 
 
-def build_publication(publication: Publication, out: Path, workers: int | None = None) -> ArticleResult:
+def build_publication(publication: Publication, out: Path, workers: int | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> ArticleResult:
     """One bulletin or book from its articles: OUT/<slug>.pdf, .epub (and .html)."""
     layouts.check(publication.options)
     if not publication.articles:
@@ -183,5 +187,5 @@ def build_publication(publication: Publication, out: Path, workers: int | None =
                          path=publication.source, hint="check the inputs named above")
     prepare_output_folder(out)
     result = ArticleResult(source=publication.source or Path(publication.slug))
-    make_outputs(publication, out, result, workers)
+    make_outputs(publication, out, result, workers, progress)
     return result

@@ -213,7 +213,14 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
         _report(result)
     publication = Publication(title=title, articles=tuple(articles), kind=kind, options=options, issue=issue,
                               issued=date, editors=authors, cover=cover, source=source)
-    result = build_publication(publication, out, workers=jobs)
+    from publisher.progress import Progress
+
+    show = Progress(enabled=kind == "book" and not _State.quiet, label=kind)
+    try:
+        result = build_publication(publication, out, workers=jobs,
+                                   progress=lambda done, total: show.update(done, total, 0))
+    finally:
+        show.close()
     _report(result)
     if failed:
         typer.echo(f"{len(failed)} article(s) could not be read and are not in the {kind}: "

@@ -10,8 +10,9 @@ class Progress:
     """A Rich progress bar (count, rate, time left, failures) on a terminal; plain lines now and
     then otherwise, so that logs stay readable."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, label: str = "batch"):
         self.enabled = enabled
+        self.label = label
         self.bar = None
         self.task = None
         self.last_line = 0.0
@@ -31,18 +32,19 @@ class Progress:
                     TimeRemainingColumn,
                 )
 
-                self.bar = Progress(TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(),
+                self.bar = Progress(TextColumn(f"[bold]{self.label}"), BarColumn(), MofNCompleteColumn(),
                                     TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                                     TextColumn("[red]{task.fields[failed]}"), transient=False)
                 self.bar.start()
-                self.task = self.bar.add_task("batch", total=total, rate="", failed="")
+                self.task = self.bar.add_task(self.label, total=total, rate="", failed="")
             rate = done / max(time.monotonic() - self.started, 1e-6)
             self.bar.update(self.task, completed=done, total=total, rate=f"{rate:.1f}/s",
                             failed=f"{failed} failed" if failed else "")
         elif time.monotonic() - self.last_line > 5 or done == total:
             self.last_line = time.monotonic()
             elapsed = time.monotonic() - self.started
-            print(f"batch: {done}/{total} done, {failed} failed, {elapsed:.0f}s", file=sys.stderr, flush=True)
+            failures = f", {failed} failed" if failed else ""
+            print(f"{self.label}: {done}/{total} done{failures}, {elapsed:.0f}s", file=sys.stderr, flush=True)
 
     def entry(self, entry) -> None:
         if entry.status != "ok" and entry.error:

@@ -88,6 +88,7 @@ def test_book_in_several_parts_keeps_folios_and_cover(tmp_path):
     Image.new("RGB", (600, 900), (120, 30, 30)).save(tmp_path / "cover.png")
     run = publisher("book", export, "--title", "مجلد", "--cover", tmp_path / "cover.png", "--out", tmp_path / "out")
     assert run.code == 0, run.stderr
+    assert "book: 45/45 done" in run.stderr  # progress, as the parts are laid out
     titles = [json.loads(line)["title"] for line in export.read_text(encoding="utf-8").splitlines()]
     check_book(next((tmp_path / "out").glob("*.pdf")), titles)
     files = epub_files(next((tmp_path / "out").glob("*.epub")))

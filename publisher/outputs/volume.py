@@ -18,6 +18,7 @@ import concurrent.futures as cf
 import io
 import multiprocessing
 import os
+from collections.abc import Callable
 from dataclasses import replace
 
 from publisher.errors import RenderError
@@ -30,7 +31,9 @@ from publisher.outputs.pdf import RenderedPDF, render_pdf
 PART_SIZE = 40
 
 
-def render_volume(publication: Publication, workers: int | None = None) -> RenderedPDF:
+def render_volume(publication: Publication, workers: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> RenderedPDF:
+    """The book as one PDF. `progress` hears (articles laid out, articles) as parts are laid out."""
     import pypdf
 
     articles = publication.articles
@@ -42,14 +45,15 @@ def render_volume(publication: Publication, workers: int | None = None) -> Rende
         return render_pdf(compose(publication, part=whole), publication)
     parts = [(start, min(start + PART_SIZE, len(articles))) for start in range(0, len(articles), PART_SIZE)]
     workers = min(workers or os.cpu_count() or 1, len(parts))
+    report = _reporter(parts, progress)
     stamp = None
     if workers > 1:
         try:
-            rendered_parts, first_pages, front, stamp = _at_once(publication, parts, workers)
+            rendered_parts, first_pages, front, stamp = _at_once(publication, parts, workers, report)
         except folios.Unstampable:
-            rendered_parts, first_pages, front = _in_chain(publication, parts, workers)
+            rendered_parts, first_pages, front = _in_chain(publication, parts, workers, report)
     else:
-        rendered_parts, first_pages, front = _in_turn(publication, parts, workers)
+        rendered_parts, first_pages, front = _in_turn(publication, parts, workers, report)
     warnings = [warning for rendered in [*rendered_parts, front] for warning in rendered.warnings]
     chapters = _chapters([rendered.bookmarks for rendered in rendered_parts], first_pages)
 
@@ -103,6 +107,18 @@ def _metadata(writer, publication: Publication, front_pdf: bytes) -> None:
     writer._root_object[NameObject("/Lang")] = TextStringObject(publication.lang)
 
 
+def _reporter(parts: list[tuple[int, int]], progress) -> Callable[[int], None]:
+    """A function to call with each part laid out, which tells `progress` how far the book is."""
+    total, laid_out = parts[-1][1] if parts else 0, set()
+
+    def report(index: int) -> None:
+        laid_out.add(index)
+        if progress:
+            progress(sum(parts[i][1] - parts[i][0] for i in laid_out), total)
+
+    return report
+
+
 def _opening_page(body_pages: int) -> int:
     """Where the next part opens: on a right-hand page, as chapters do."""
     return body_pages + body_pages % 2
@@ -133,13 +149,14 @@ def _render_front(publication: Publication, numbers: list[int]) -> RenderedPDF:
     return render_pdf(compose(publication, part=Part(front=True, articles=(), contents=contents)), publication)
 
 
-def _in_turn(publication: Publication, parts: list[tuple[int, int]], workers: int):
+def _in_turn(publication: Publication, parts: list[tuple[int, int]], workers: int, report):
     rendered_parts: list[RenderedPDF] = []
     first_pages: list[int] = []  # each part's first page, counting from the first chapter page
     body_pages = 0
-    for start, end in parts:
+    for index, (start, end) in enumerate(parts):
         body_pages = _opening_page(body_pages)
-        rendered = _render_part(publication, start, end, body_pages + 1)
+        rendered = _render_part(publication, start, end, body_pages + 1,
+                                laid_out=lambda _pages, _tree, index=index: report(index))
         rendered_parts.append(rendered)
         first_pages.append(body_pages)
         body_pages += rendered.pages
@@ -147,7 +164,7 @@ def _in_turn(publication: Publication, parts: list[tuple[int, int]], workers: in
     return rendered_parts, first_pages, _render_front(publication, folios)
 
 
-def _in_chain(publication: Publication, parts: list[tuple[int, int]], workers: int):
+def _in_chain(publication: Publication, parts: list[tuple[int, int]], workers: int, report):
     """Each part on a worker process as soon as its first folio is known: when the part before it
     is laid out. The front matter follows the last part's layout (its contents need every folio)
     while that part is still being written. The workers hold the publication from the start, so a
@@ -165,13 +182,14 @@ def _in_chain(publication: Publication, parts: list[tuple[int, int]], workers: i
             first_pages.append(body_pages)
             futures.append(pool.submit(_render_counted_part, index, start, end, body_pages + 1))
             pages, tree = _laid_out(laid_out, index, futures[-1])
+            report(index)
             body_pages += pages
             bookmarks.append(tree)
         front = pool.submit(_render_worker_front, _folios(bookmarks, first_pages))
         return [_part_result(future) for future in futures], first_pages, _part_result(front)
 
 
-def _at_once(publication: Publication, parts: list[tuple[int, int]], workers: int):
+def _at_once(publication: Publication, parts: list[tuple[int, int]], workers: int, report):
     """Every part laid out without folios, all at once; the folio specimen first. Unstampable
     before any part is rendered if the layout's stylesheet numbers pages in another way, and
     (the parts' work lost) if the specimen is not as expected."""
@@ -196,6 +214,7 @@ def _at_once(publication: Publication, parts: list[tuple[int, int]], workers: in
         while len(counts) < len(parts):
             index, pages, tree = _next_laid_out(laid_out, futures)
             counts[index] = (pages, tree)
+            report(index)
         first_pages, body_pages = [], 0
         for index in range(len(parts)):
             body_pages = _opening_page(body_pages)
