@@ -148,3 +148,32 @@ def subset(face: Face, characters: frozenset[str]) -> bytes:
     if result is None:
         raise EnvironmentProblem(f"HarfBuzz could not subset {face.path.name}", path=face.path)
     return result.blob.data
+
+
+def postscript_name(data: bytes) -> str:
+    import uharfbuzz as hb
+
+    return hb.Face(data).get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME) or ""
+
+
+# What WeasyPrint drops from the fonts it embeds in a PDF (weasyprint/pdf/fonts.py).
+_PDF_DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
+
+
+def subset_glyphs(data: bytes, glyphs: set[int]) -> bytes:
+    """A font program cut to `glyphs` as WeasyPrint cuts the fonts it embeds in a PDF: glyph ids
+    kept where they are, outlines without hinting, layout tables dropped."""
+    import uharfbuzz as hb
+
+    request = hb.SubsetInput()
+    for glyph in glyphs:
+        request.glyph_set.add(glyph)
+    request.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+                     | hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NO_HINTING)
+    dropped = request.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
+    for tag in _PDF_DROPPED_TABLES:
+        dropped.add(int.from_bytes(tag.encode("ascii"), "big"))
+    result = hb.subset(hb.Face(data), request)
+    if result is None:
+        raise EnvironmentProblem("HarfBuzz could not subset a font for the PDF")
+    return result.blob.data

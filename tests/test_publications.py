@@ -91,6 +91,12 @@ def test_book_in_several_parts_keeps_folios_and_cover(tmp_path):
     assert "book: 45/45 done" in run.stderr  # progress, as the parts are laid out
     titles = [json.loads(line)["title"] for line in export.read_text(encoding="utf-8").splitlines()]
     check_book(next((tmp_path / "out").glob("*.pdf")), titles)
+    programs: dict[str, set[int]] = {}  # each face embedded once for the whole book, not once a part
+    for page in pypdf.PdfReader(next((tmp_path / "out").glob("*.pdf"))).pages:
+        for font in page["/Resources"].get_object().get("/Font", {}).values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            programs.setdefault(str(font.get_object()["/BaseFont"]), set()).add(descriptor.raw_get("/FontFile2").idnum)
+    assert programs and all(len(found) == 1 for found in programs.values()), programs
     files = epub_files(next((tmp_path / "out").glob("*.epub")))
     assert "EPUB/images/cover.png" in files
     assert b'properties="cover-image"' in files["EPUB/content.opf"]

@@ -278,8 +278,12 @@ def _widths(page) -> dict[int, float]:
     size = re.search(rb"/\S+ ([\d.]+) Tf", page.get_contents().get_data())
     if size is None:
         raise Unstampable("the specimen's folio has no font size")
-    size = float(size.group(1))
-    descendant = font["/DescendantFonts"][0].get_object()
+    scale = float(size.group(1)) / 1000
+    return {glyph: width * scale for glyph, width in widths_of(font["/DescendantFonts"][0].get_object()).items()}
+
+
+def widths_of(descendant) -> dict[int, float]:
+    """glyph -> advance in thousandths of an em, from a CID font's W array (both of its forms)."""
     widths: dict[int, float] = {}
     array = list(descendant.get("/W", []))
     index = 0
@@ -287,11 +291,11 @@ def _widths(page) -> dict[int, float]:
         first = int(array[index])
         if isinstance(array[index + 1], list):
             for offset, width in enumerate(array[index + 1]):
-                widths[first + offset] = float(width) / 1000 * size
+                widths[first + offset] = float(width)
             index += 2
         else:
             for glyph in range(first, int(array[index + 1]) + 1):
-                widths[glyph] = float(array[index + 2]) / 1000 * size
+                widths[glyph] = float(array[index + 2])
             index += 3
     return widths
 
