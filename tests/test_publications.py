@@ -109,8 +109,9 @@ def page_images(pdf: Path, folder: Path) -> list[bytes]:
 
 
 def stamped(pdf: Path) -> int:
-    """Pages whose folio was stamped after layout (a form XObject of publisher's own)."""
-    return sum("/PublisherFolio" in page["/Resources"].get("/XObject", {}) for page in pypdf.PdfReader(pdf).pages)
+    """Pages whose folio was stamped after layout (drawn with resources named by publisher)."""
+    return sum(b"/PublisherFolio" in page.get_contents().get_data()
+               for page in pypdf.PdfReader(pdf).pages if page.get_contents() is not None)
 
 
 def book_on(jobs: str, export: Path, out: Path, *extra: str | Path) -> Path:

@@ -8,7 +8,7 @@ WeasyPrint draws it: a small specimen document, rendered with the layout's own s
 every other margin box emptied, shows the folio on each kind of page (first, left, right,
 blank) at two widths. From it come the text object (position, font, size, colour), where the
 number sits for a given width (centred, or at either end) and the glyph of each digit; a page's
-folio is that text object with its own digits, in a form XObject of its own.
+folio is that text object with its own digits, drawn after the page's own content.
 
 A layout that numbers pages in any other way (a folio with words around it, page numbers in the
 text, counters reset on named pages) is left to the parts in turn, which WeasyPrint numbers.
@@ -151,7 +151,6 @@ class Stamp:
     glyphs: dict[str, int]  # "0"…"9" -> the glyph the folios draw for it, whatever digits they are written in
     widths: dict[int, float]  # glyph -> advance, in text space units at the folio's size
     resources: object
-    media_box: object
 
     def content(self, folio: int, side: str, first: bool) -> bytes:
         drawing = self.drawings.get((side, first))
@@ -222,8 +221,7 @@ def _read_specimen(first_pdf: bytes, second_pdf: bytes) -> Stamp:
                 abs(x0 + anchor * (w - w0) - x) > 1e-3 for (_, x, _), w in zip(found, widths, strict=True)):
             raise Unstampable(f"folios on {key} pages move unlike a number aligned in its box")
         drawings[key] = _Drawing(*shape, x_at_zero=x0 - anchor * w0, per_width=anchor)
-    return Stamp(drawings=drawings, glyphs=glyphs, widths=font_widths, resources=pages[0]["/Resources"],
-                 media_box=pages[0].mediabox)
+    return Stamp(drawings=drawings, glyphs=glyphs, widths=font_widths, resources=pages[0]["/Resources"])
 
 
 def side(index: int) -> str:
@@ -303,34 +301,56 @@ def widths_of(descendant) -> dict[int, float]:
 # 3. Stamping ---------------------------------------------------------------------------------
 
 class Stamper:
-    """Adds folios to the pages of a pypdf writer, each in a form XObject of its own that the
-    page draws after its own content, in the page's first graphic state."""
+    """Adds folios to the pages of a pypdf writer: each page draws, after its own content and in
+    its first graphic state, a stream of a few lines. The resources those lines name (the
+    specimen's font, its graphic state) join the page's own under names of publisher's, once
+    for all the pages that share a resource dictionary (WeasyPrint gives one to a document)."""
 
     def __init__(self, writer, stamp: Stamp):
-        from pypdf.generic import DecodedStreamObject
+        from pypdf.generic import DecodedStreamObject, NameObject
 
         self.writer = writer
         self.stamp = stamp
-        self.resources = writer._add_object(stamp.resources.clone(writer))
-        save, restore = DecodedStreamObject(), DecodedStreamObject()
+        specimen = stamp.resources.clone(writer).get_object()
+        used = b"\n".join(line for drawing in stamp.drawings.values()
+                          for line in (*drawing.state, *drawing.before, *drawing.between, *drawing.after))
+        self.added: dict[str, dict] = {}  # category -> {publisher's name: object}
+        renames: dict[bytes, bytes] = {}
+        for category, entries in specimen.items():
+            entries = entries.get_object()
+            if not hasattr(entries, "items"):
+                continue
+            for name, value in entries.items():
+                if re.search(rb"(?<![^\s\[])" + re.escape(name.encode()) + rb"(?=[\s\]])", used):
+                    ours = f"/PublisherFolio{category.strip('/')}{len(renames)}"
+                    renames[name.encode()] = ours.encode()
+                    self.added.setdefault(category, {})[NameObject(ours)] = value
+        self.rename = (re.compile(rb"(?<![^\s\[])(" + b"|".join(re.escape(n) for n in renames) + rb")(?=[\s\]])")
+                       if renames else None)
+        self.renames = renames
+        self.done: set[int] = set()  # resource dictionaries that already hold the added names
+        save = DecodedStreamObject()
         save.set_data(b"q\n")
-        restore.set_data(b"\nQ\nq /PublisherFolio Do Q\n")
-        self.save, self.restore = writer._add_object(save), writer._add_object(restore)
+        self.save = writer._add_object(save)
 
     def __call__(self, page, folio: int, side: str, first: bool) -> None:
         from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-        form = DecodedStreamObject()
-        form.set_data(self.stamp.content(folio, side, first))
-        form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                     NameObject("/BBox"): self.stamp.media_box, NameObject("/Resources"): self.resources})
-        form = form.flate_encode()
-        resources = DictionaryObject(page["/Resources"].get_object()) if "/Resources" in page else DictionaryObject()
-        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
-        xobjects[NameObject("/PublisherFolio")] = self.writer._add_object(form)
-        resources[NameObject("/XObject")] = xobjects
-        page[NameObject("/Resources")] = resources
+        content = self.stamp.content(folio, side, first)
+        if self.rename:
+            content = self.rename.sub(lambda match: self.renames[match.group(1)], content)
+        stream = DecodedStreamObject()
+        stream.set_data(b"\nQ\n" + content + b"\n")
+        if "/Resources" not in page:
+            page[NameObject("/Resources")] = DictionaryObject()
+        resources = page["/Resources"].get_object()
+        if id(resources) not in self.done:
+            self.done.add(id(resources))
+            for category, entries in self.added.items():
+                if category not in resources:
+                    resources[NameObject(category)] = DictionaryObject()
+                resources[category].get_object().update(entries)
         contents = page.get("/Contents")
         contents = contents.get_object() if contents is not None else ArrayObject()
         parts = list(contents) if isinstance(contents, ArrayObject) else [page.raw_get("/Contents")]
-        page[NameObject("/Contents")] = ArrayObject([self.save, *parts, self.restore])
+        page[NameObject("/Contents")] = ArrayObject([self.save, *parts, self.writer._add_object(stream.flate_encode())])
