@@ -50,7 +50,8 @@ from publisher.model import Options, Publication
 from publisher.outputs.pdf import render_pdf
 articles, _ = gather([Path(sys.argv[1])])
 book = Publication(title="Volume", articles=tuple(articles), kind="book", options=Options(layout="book"))
-render_pdf(compose(book, part=Part(front=True, contents=tuple((a, None) for a in articles))), book)
+pdf = render_pdf(compose(book, part=Part(front=True, contents=tuple((a, None) for a in articles))), book)
+Path(sys.argv[2]).write_bytes(pdf.data)
 """
 
 
@@ -135,13 +136,19 @@ def main() -> int:
         in_turn = timed([*book, "--jobs", "1", "--out", work / "book-1"])
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far: in turn
         in_parallel = timed([*book, "--jobs", str(max(2, cores)), "--out", work / "book-n"])
-        one_piece = timed([sys.executable, "-c", ONE_PIECE, volume])
+        one_piece = timed([sys.executable, "-c", ONE_PIECE, volume, work / "one-piece.pdf"])
+
+        def megabytes(path: Path) -> float:
+            return round(path.stat().st_size / 2**20, 2)
         results["volume"] = {"articles": args.volume, "parts_in_turn_s": round(in_turn, 2),
                              f"parts_on_{max(2, cores)}_workers_s": round(in_parallel, 2),
                              "one_piece_s": round(one_piece, 2),
                              "parallel_ratio_to_one_piece": round(in_parallel / one_piece, 3),
                              "parallel_ratio_to_in_turn": round(in_parallel / in_turn, 3),
-                             "peak_memory_mb_in_turn": round(peak / 1024)}
+                             "peak_memory_mb_in_turn": round(peak / 1024),
+                             "size_mb": {"in_turn": megabytes(next((work / "book-1").glob("*.pdf"))),
+                                         "in_parallel": megabytes(next((work / "book-n").glob("*.pdf"))),
+                                         "one_piece": megabytes(work / "one-piece.pdf")}}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)

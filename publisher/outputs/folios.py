@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from html import escape
 
 MARGIN_BOXES = (
     "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "right-top", "right-middle",
@@ -121,8 +122,8 @@ def specimen_documents(lang: str, direction: str, boxes: tuple[str, ...]) -> tup
             resets.append(f"@page folio-{index} {{ counter-reset: page {value} !important; }}")
             after_blank = index and values[index - 1] is None
             divs.append(f'<div style="page: folio-{index};{" break-before: recto;" if after_blank else ""}"></div>')
-        html = (f'<!DOCTYPE html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8"></head>'
-                f"<body>{''.join(divs)}</body></html>")
+        html = (f'<!DOCTYPE html><html lang="{escape(lang)}" dir="{escape(direction)}"><head><meta charset="utf-8">'
+                f"</head><body>{''.join(divs)}</body></html>")
         return html, others + "\n" + "\n".join(resets)
 
     return document(SPECIMEN), document((SECOND_FIRST,))
