@@ -161,6 +161,29 @@ def test_folio_with_words_is_numbered_in_turn_on_two_workers(tmp_path):
     assert_same_book(one, two, tmp_path)
 
 
+@needs_poppler
+def test_folios_at_the_outer_corners_and_on_blank_pages_are_stamped(tmp_path):
+    """A layout of its own: folios at the outer corner of each side, in another size and colour,
+    blank pages numbered too. Laid out at once and stamped, the book is the one made in turn."""
+    folder = tmp_path / "mine" / "outer"
+    folder.mkdir(parents=True)
+    (folder / "layout.toml").write_text('description = "outer folios"\nextends = "book"\n')
+    folio = 'content: counter(page, arabic-indic); font-size: 9pt; color: #800;'
+    (folder / "print.css.j2").write_text("@page { @bottom-center { content: none; } }\n"
+                                         f"@page :left {{ @bottom-left {{ {folio} }} }}\n"
+                                         f"@page :right {{ @bottom-right {{ {folio} }} }}\n", encoding="utf-8")
+    export = make_export(tmp_path / "many.jsonl", 45)
+    layout = ("--layouts-dir", tmp_path / "mine", "--layout", "outer")
+    one = book_on("1", export, tmp_path / "1", *layout)
+    two = book_on("2", export, tmp_path / "2", *layout)
+    reader = pypdf.PdfReader(two)
+    blanks = [page for page, label in zip(reader.pages, reader.page_labels, strict=True)  # body pages: a folio alone
+              if label.isdigit() and 0 < len(page.extract_text().strip()) <= 3]
+    assert blanks and all(b"/PublisherFolio" in page.get_contents().get_data() for page in blanks)
+    assert stamped(two) > 90
+    assert_same_book(one, two, tmp_path)
+
+
 def test_which_margin_boxes_show_the_folio():
     from publisher.outputs.folios import Unstampable, folio_boxes
 

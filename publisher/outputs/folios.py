@@ -152,6 +152,7 @@ class Stamp:
     glyphs: dict[str, int]  # "0"…"9" -> the glyph the folios draw for it, whatever digits they are written in
     widths: dict[int, float]  # glyph -> advance, in text space units at the folio's size
     resources: object
+    on_blank: bool = False  # blank pages show their folios too, as the other pages of their side
 
     def content(self, folio: int, side: str, first: bool) -> bytes:
         drawing = self.drawings.get((side, first))
@@ -188,11 +189,11 @@ def _read_specimen(first_pdf: bytes, second_pdf: bytes) -> Stamp:
         raise Unstampable(f"the specimen has {len(pages)} pages, not {len(SPECIMEN)}")
     samples: dict[tuple[str, bool], list[tuple[tuple, float, list[int]]]] = {}
     glyphs: dict[str, int] = {}
+    on_blank = None
     for index, (page, value) in enumerate([*zip(pages, SPECIMEN, strict=True), (second.pages[0], SECOND_FIRST)]):
         parsed = _text_object(page.get_contents().get_data())
         if value is None:
-            if parsed is not None:
-                raise Unstampable("the layout shows folios on blank pages")
+            on_blank = (index, parsed) if parsed is not None else None
             continue
         if parsed is None:
             raise Unstampable(f"specimen page {index + 1} shows no folio")
@@ -222,7 +223,15 @@ def _read_specimen(first_pdf: bytes, second_pdf: bytes) -> Stamp:
                 abs(x0 + anchor * (w - w0) - x) > 1e-3 for (_, x, _), w in zip(found, widths, strict=True)):
             raise Unstampable(f"folios on {key} pages move unlike a number aligned in its box")
         drawings[key] = _Drawing(*shape, x_at_zero=x0 - anchor * w0, per_width=anchor)
-    return Stamp(drawings=drawings, glyphs=glyphs, widths=font_widths, resources=pages[0]["/Resources"])
+    if on_blank is not None:  # folios on blank pages too: drawn as on the other pages of that side?
+        index, (shape, x, drawn) = on_blank
+        drawing = drawings.get((side(index), False))
+        width = sum(font_widths.get(g, 0.0) for g in drawn)
+        if (drawing is None or shape != (drawing.state, drawing.before, drawing.matrix, drawing.between, drawing.after)
+                or abs(drawing.x_at_zero + drawing.per_width * width - x) > 1e-3):
+            raise Unstampable("blank pages show their folios unlike the other pages")
+    return Stamp(drawings=drawings, glyphs=glyphs, widths=font_widths, resources=pages[0]["/Resources"],
+                 on_blank=on_blank is not None)
 
 
 def side(index: int) -> str:

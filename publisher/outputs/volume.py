@@ -72,7 +72,7 @@ def render_volume(publication: Publication, workers: int | None = None,
         start = len(writer.pages)
         writer.append(io.BytesIO(rendered.data), import_outline=False)
         if stamper:
-            blank = set(rendered.blank_pages or ())
+            blank = set(rendered.blank_pages or ()) if not stamp.on_blank else set()
             for index in range(rendered.pages):
                 if index not in blank:
                     stamper(writer.pages[start + index], offset + index + 1, folios.side(index), index == 0)
