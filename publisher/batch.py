@@ -10,6 +10,7 @@ killed at any moment leaves only whole files and resumes where it stopped.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import os
@@ -91,14 +92,16 @@ def render_task(article: Article, options: Options, timeout: float | None = None
             signal.signal(signal.SIGALRM, previous)
 
 
-def _warm() -> None:
+def _warm(options: Options | None = None) -> None:
     """Pool initializer: import the renderer once per worker, before the first task, and leave
     when the process that started the pool is gone (killed with kill -9, say): a worker must not
-    outlive the run it served."""
+    outlive the run it served. With `options` (a run with --timeout), rehearse too."""
     import threading
 
     from publisher.outputs import epub, pdf  # noqa: F401
 
+    if options is not None:
+        _rehearse(options)
     parent = os.getppid()
 
     def watch() -> None:
@@ -107,6 +110,15 @@ def _warm() -> None:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _rehearse(options: Options) -> None:
+    """Render a short article and throw it away: the fonts, the layout's templates and stylesheet
+    and the text layer's tables are then ready, and no article's --timeout pays for them."""
+    sample = Article(slug="rehearsal", title="تجربة", source=Path("rehearsal"), authors=("publisher",),
+                     body_html="<p>نص قصير للتجربة، فيه أرقام ١٢٣ و 456 وكلمة Latin.</p>")
+    with contextlib.suppress(Exception):  # a rehearsal that fails tells nothing: the articles will say what
+        render_outputs(Publication(title=sample.title, articles=(sample,), options=options))
 
 
 class State:
@@ -227,6 +239,8 @@ def _run(todo: list[tuple[Article, str]], options: Options, jobs: int | None, sc
     if workers == 1:
         from publisher.outputs import epub, pdf  # noqa: F401  (warm, as a pool worker would be)
 
+        if timeout:
+            _rehearse(options)
         for article, fingerprint in todo:
             yield article, fingerprint, render_task(article, options, timeout)
         return
@@ -243,7 +257,8 @@ def _pool(todo: list[tuple[Article, str]], options: Options, workers: int,
     window = workers * 3
     pending: dict[cf.Future, tuple[Article, str]] = {}
     queue = iter(todo)
-    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm) as pool:
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm,
+                                initargs=(options if timeout else None,)) as pool:
         try:
             for item in queue:
                 pending[pool.submit(render_task, item[0], options, timeout)] = item

@@ -449,12 +449,17 @@ def widen_glyph_boxes(document, pdf) -> None:
                     array.append(current)
                 current.append(widths[glyph])
             item["W"] = array
-    widened = {key: re.compile(rb"<(%s)>(%s)((?:<>%s)*)" % (b"|".join(b"%04x" % glyph for glyph in glyphs),
-                                                            _NUMBER, _NUMBER))
-               for key, glyphs in delta.items()}
+    widened = {key: _widened(tuple(sorted(glyphs))) for key, glyphs in delta.items()}
     for stream, index, key, _size, line in lines:
         if key in delta and line.startswith(b"[") and line.endswith(b"TJ"):
             stream.stream[index] = _give_back(line, delta[key], widened[key])
+
+
+@functools.lru_cache(maxsize=256)
+def _widened(glyphs: tuple[int, ...]) -> re.Pattern:
+    """A widened glyph in WeasyPrint's TJ form, with the numbers after it; compiled once for
+    every document that widens the same glyphs (most of a batch)."""
+    return re.compile(rb"<(%s)>(%s)((?:<>%s)*)" % (b"|".join(b"%04x" % glyph for glyph in glyphs), _NUMBER, _NUMBER))
 
 
 def _give_back(line: bytes, delta: dict[int, int], widened: re.Pattern) -> bytes:
