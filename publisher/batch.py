@@ -95,7 +95,7 @@ def render_task(article: Article, options: Options, timeout: float | None = None
 def _warm(options: Options | None = None) -> None:
     """Pool initializer: import the renderer once per worker, before the first task, and leave
     when the process that started the pool is gone (killed with kill -9, say): a worker must not
-    outlive the run it served. With `options` (a run with --timeout), rehearse too."""
+    outlive the run it served. With `options` (a run with a tight --timeout), rehearse too."""
     import threading
 
     from publisher.outputs import epub, pdf  # noqa: F401
@@ -110,6 +110,12 @@ def _warm(options: Options | None = None) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _tight(timeout: float | None) -> bool:
+    """Whether a worker's first-article costs (fonts, templates, stylesheet: a fraction of a second,
+    a second on a slow machine) could matter against --timeout, and so are paid beforehand."""
+    return bool(timeout) and timeout < 60
 
 
 def _rehearse(options: Options) -> None:
@@ -239,7 +245,7 @@ def _run(todo: list[tuple[Article, str]], options: Options, jobs: int | None, sc
     if workers == 1:
         from publisher.outputs import epub, pdf  # noqa: F401  (warm, as a pool worker would be)
 
-        if timeout:
+        if _tight(timeout):
             _rehearse(options)
         for article, fingerprint in todo:
             yield article, fingerprint, render_task(article, options, timeout)
@@ -258,7 +264,7 @@ def _pool(todo: list[tuple[Article, str]], options: Options, workers: int,
     pending: dict[cf.Future, tuple[Article, str]] = {}
     queue = iter(todo)
     with cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm,
-                                initargs=(options if timeout else None,)) as pool:
+                                initargs=(options if _tight(timeout) else None,)) as pool:
         try:
             for item in queue:
                 pending[pool.submit(render_task, item[0], options, timeout)] = item

@@ -79,32 +79,48 @@ def _hb_font(path: str):
     return hb.Font(hb.Face(Path(path).read_bytes()))
 
 
-def _clusters(path: str, texts) -> Iterator[tuple[str, tuple[int, ...], int]]:
-    """(cluster text, its glyph ids in drawing order, weight) as Pango shapes them."""
+def _shape(path: str, text: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """(cluster text, its glyph ids in drawing order) for each cluster of `text`, as Pango shapes
+    it. At this cluster level a cluster's glyphs stand together in HarfBuzz's output."""
     import uharfbuzz as hb
 
-    font = _hb_font(path)
-    for text, weight in texts:
-        buffer = hb.Buffer()
-        buffer.add_str(text)
-        buffer.guess_segment_properties()
-        buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
-        hb.shape(font, buffer, {})
-        groups: dict[int, list[int]] = defaultdict(list)
-        for info in buffer.glyph_infos:
-            groups[info.cluster].append(info.codepoint)
-        starts = sorted(groups)
-        rtl = buffer.direction == "rtl"
-        for index, start in enumerate(starts):
-            glyphs = groups[start][::-1] if rtl else groups[start]
-            end = starts[index + 1] if index + 1 < len(starts) else len(text)
-            yield text[start:end], tuple(glyphs), weight
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+    hb.shape(_hb_font(path), buffer, {})
+    groups: list[tuple[int, list[int]]] = []
+    for info in buffer.glyph_infos:
+        if groups and groups[-1][0] == info.cluster:
+            groups[-1][1].append(info.codepoint)
+        else:
+            groups.append((info.cluster, [info.codepoint]))
+    if buffer.direction == "rtl":  # drawn right to left: clusters and their glyphs back in text order
+        groups = [(start, glyphs[::-1]) for start, glyphs in reversed(groups)]
+    ends = [start for start, _ in groups[1:]] + [len(text)]
+    return tuple((text[start:end], tuple(glyphs)) for (start, glyphs), end in zip(groups, ends, strict=True))
 
 
 @functools.lru_cache(maxsize=200_000)
 def _word_clusters(path: str, word: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
     """A word's clusters, shaped once a process: archives repeat their words from article to article."""
-    return tuple((cluster, glyphs) for cluster, glyphs, _ in _clusters(path, ((word, 1),)))
+    return _shape(path, word)
+
+
+_NO_VOTES: dict[str, int] = {}
+
+
+def _best_of(first: dict[str, int], second: dict[str, int]) -> str | None:
+    """The text with most votes in both tallies together (the first counted, on a tie)."""
+    best, most = None, 0
+    for text, count in first.items():
+        count += second.get(text, 0)
+        if count > most:
+            best, most = text, count
+    for text, count in second.items():
+        if text not in first and count > most:
+            best, most = text, count
+    return best
 
 
 def _best(tally: Counter) -> str | None:
@@ -134,7 +150,7 @@ class _ProbeVotes:
     change only the glyphs they touch, so a document's vote costs its words, not the probes."""
 
     def __init__(self, path: str):
-        counts = Counter((text, glyphs) for text, glyphs, _ in _clusters(path, ((p, 1) for p in _probes())))
+        counts = Counter(cluster for probe in _probes() for cluster in _shape(path, probe))
         self.single: dict[int, Counter] = defaultdict(Counter)
         for (cluster, glyphs), count in counts.items():
             if len(glyphs) == 1:
@@ -163,40 +179,44 @@ def canonical_text(path: str, text: str, glyphs: set[int] | None = None) -> dict
     """glyph id -> the text it stands for, voted over the probes and the words of `text` (a word's
     cluster counts ten probes), for `glyphs` or for every glyph with a vote."""
     probes = _probe_votes(path)
-    counts: dict[tuple[str, tuple[int, ...]], int] = defaultdict(int)
+    counts: dict[tuple[str, tuple[int, ...]], int] = {}
     for word, weight in Counter(_ARABIC_RUN.findall(text)).items():
         for key in _word_clusters(path, word):
-            counts[key] += 10 * weight
-    single: dict[int, Counter] = defaultdict(Counter)
+            counts[key] = counts.get(key, 0) + 10 * weight
+    single: dict[int, dict[str, int]] = {}
     multi = []
     for (cluster, shaped), count in counts.items():
         if len(shaped) == 1:
-            single[shaped[0]][cluster] += count
+            tally = single.setdefault(shaped[0], {})
+            tally[cluster] = tally.get(cluster, 0) + count
         else:
             multi.append((cluster, shaped, count))
     alone = dict(probes.alone)
+    changed = []
     for glyph, tally in single.items():
-        alone[glyph] = _best(probes.single.get(glyph, Counter()) + tally)
-    changed = [glyph for glyph in single if alone[glyph] != probes.alone.get(glyph)]
-    delta: dict[int, Counter] = defaultdict(Counter, single)  # `single` is not read again
+        alone[glyph] = _best_of(probes.single.get(glyph, _NO_VOTES), tally)
+        if alone[glyph] != probes.alone.get(glyph):
+            changed.append(glyph)
+    delta = single  # the words' votes, then what they change in the probes' shares; `single` is not read again
+
+    def vote(glyph: int, share: str, count: int) -> None:
+        tally = delta.setdefault(glyph, {})
+        tally[share] = tally.get(share, 0) + count
+
     for index in sorted({index for glyph in changed for index in probes.clusters_of.get(glyph, ())}):
         cluster, shaped, count = probes.multi[index]  # a probe cluster whose shares the words changed
         for glyph, share in probes.shares[index]:
-            delta[glyph][share] -= count
+            vote(glyph, share, -count)
         for glyph, share in _shares(cluster, shaped, alone):
-            delta[glyph][share] += count
+            vote(glyph, share, count)
     for cluster, shaped, count in multi:
         for glyph, share in _shares(cluster, shaped, alone):
-            delta[glyph][share] += count
+            vote(glyph, share, count)
     wanted = probes.result.keys() | delta.keys() if glyphs is None else glyphs
     result = {}
     for glyph in wanted:
-        if glyph in delta:
-            tally = Counter(probes.votes.get(glyph, Counter()))
-            tally.update(delta[glyph])
-            best = _best(tally)
-        else:
-            best = probes.result.get(glyph)
+        tally = delta.get(glyph)
+        best = probes.result.get(glyph) if tally is None else _best_of(probes.votes.get(glyph, _NO_VOTES), tally)
         if best is not None:
             result[glyph] = best
     return result
@@ -312,10 +332,10 @@ def _sum(numbers: bytes) -> float:
 
 
 class _Runs:
-    """The glyphs of one text run (a BT … ET or a Tm) as drawn: for each, its key (font, glyph id),
-    kind, size, advance and the gap the TJ numbers leave after it, both in user space units. The
-    words a glyph's box must reach across are measured here; most glyphs touch the next one, and
-    cost one test."""
+    """The glyphs of one text run (a BT … ET or a Tm) as drawn: for each, its glyph id, font,
+    kind, size and the gap the TJ numbers leave after it, in user space units (advances are
+    looked up where needed). The words a glyph's box must reach across are measured here; most
+    glyphs touch the next one, and are passed over in a list comprehension."""
 
     def __init__(self) -> None:
         self.need: dict[tuple, float] = {}
@@ -323,10 +343,11 @@ class _Runs:
         self._clear()
 
     def _clear(self) -> None:
-        self.keys: list[tuple] = []
+        self.glyphs: list[int] = []
+        self.keys: list[bytes | None] = []  # each glyph's font key
+        self.fonts: list = []  # each glyph's font, None if not one of ours
         self.kinds: list[int] = []
         self.sizes: list[float] = []
-        self.widths: list[float] = []
         self.gaps: list[float] = []
 
     def add(self, key: bytes | None, size: float, body: bytes, font, kinds: dict[int, int]) -> None:
@@ -340,10 +361,11 @@ class _Runs:
         if lead and self.gaps:
             self.gaps[-1] -= _sum(lead) * scale
         glyphs = [int(hexadecimal, 16) for hexadecimal, _, _ in runs]
-        self.keys += [(key, glyph) for glyph in glyphs]
-        self.kinds += [kinds.get(glyph, _GLYPH) for glyph in glyphs] if font else [_OTHER] * len(glyphs)
+        self.glyphs += glyphs
+        self.keys += [key] * len(glyphs)
+        self.fonts += [font] * len(glyphs)
         self.sizes += [size] * len(glyphs)
-        self.widths += [font.widths.get(glyph, 0) * scale for glyph in glyphs] if font else [0.0] * len(glyphs)
+        self.kinds += [kinds.get(glyph, _GLYPH) for glyph in glyphs] if font else [_OTHER] * len(glyphs)
         self.gaps += [0.0 if number == b"0" and not empties else -(float(number) + _sum(empties)) * scale
                       for _, number, empties in runs]
 
@@ -356,21 +378,20 @@ class _Runs:
                     self.gaps[-1] -= float(number) * scale
                 continue
             for glyph in _glyphs(hexadecimal):
-                self.keys.append((key, glyph))
-                self.kinds.append(kinds.get(glyph, _GLYPH) if font else _OTHER)
+                self.glyphs.append(glyph)
+                self.keys.append(key)
+                self.fonts.append(font)
                 self.sizes.append(size)
-                self.widths.append(font.widths.get(glyph, 0) * scale if font else 0.0)
+                self.kinds.append(kinds.get(glyph, _GLYPH) if font else _OTHER)
                 self.gaps.append(0.0)
 
     def end(self) -> None:
         kinds, gaps, count = self.kinds, self.gaps, len(self.kinds)
-        for j in range(count - 1):
-            if kinds[j] != _GLYPH:
-                continue
+        followed = (_BLANK, _SPACE)
+        for j in [j for j in range(count - 1) if kinds[j] == _GLYPH and (gaps[j] > 0 or kinds[j + 1] in followed)]:
             follower = kinds[j + 1]
             if follower in (_GLYPH, _OTHER):
-                if gaps[j] > 0:
-                    self._needs(j, gaps[j])
+                self._needs(j, gaps[j])
             elif follower == _SPACE:
                 self._keeps_off(j, j + 1)
             else:  # a blank glyph: poppler tests its position, then the next non-blank one's
@@ -381,34 +402,38 @@ class _Runs:
                     if kinds[k] == _SPACE:
                         self._keeps_off(j, k)
                     else:
-                        self._needs(j, self._gap(j, k))
+                        self._needs(j, _gap(self._run(), j, k))
         self._clear()
 
-    def _gap(self, j: int, k: int) -> float:
-        """From the end of glyph j's advance to the start of glyph k."""
-        return sum(self.gaps[j:k]) + sum(self.widths[j + 1:k])
+    def _run(self) -> tuple:
+        return self.glyphs, self.fonts, self.sizes, self.gaps
 
     def _needs(self, j: int, gap: float) -> None:
         value = gap / self.sizes[j] - CLOSE_TO
-        key = self.keys[j]
+        key = (self.keys[j], self.glyphs[j])
         if value > self.need.get(key, 0.0):
             self.need[key] = value
 
     def _keeps_off(self, j: int, space: int) -> None:
-        self._before_spaces.append(((self.keys, self.kinds, self.sizes, self.widths, self.gaps), j, space))
+        self._before_spaces.append(((self.keys[j], self.glyphs[j]), self._run(), self.kinds, j, space))
 
     def room(self) -> dict[tuple, float]:
         """How far each glyph in need may grow before it comes within KEEP of the next word."""
         room: dict[tuple, float] = {}
-        for (keys, kinds, sizes, widths, gaps), j, space in self._before_spaces:
-            key = keys[j]
+        for key, run, kinds, j, space in self._before_spaces:
             if key not in self.need:
                 continue
             after = next((m for m in range(space + 1, len(kinds)) if kinds[m] == _GLYPH), None)
             if after is not None:
-                gap = sum(gaps[j:after]) + sum(widths[j + 1:after])
-                room[key] = min(room.get(key, MAX), gap / sizes[j] - KEEP)
+                room[key] = min(room.get(key, MAX), _gap(run, j, after) / run[2][j] - KEEP)
         return room
+
+
+def _gap(run: tuple, j: int, k: int) -> float:
+    """From the end of glyph j's advance to the start of glyph k, in user space units."""
+    glyphs, fonts, sizes, gaps = run
+    advances = sum(fonts[i].widths.get(glyphs[i], 0) * sizes[i] / 1000 for i in range(j + 1, k) if fonts[i])
+    return sum(gaps[j:k]) + advances
 
 
 def widen_glyph_boxes(document, pdf) -> None:
