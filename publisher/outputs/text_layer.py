@@ -111,7 +111,8 @@ _NO_VOTES: dict[str, int] = {}
 
 
 def _best_of(first: dict[str, int], second: dict[str, int]) -> str | None:
-    """The text with most votes in both tallies together (the first counted, on a tie)."""
+    """The text with most votes in both tallies together (the first counted, on a tie); None when
+    nothing has a vote."""
     best, most = None, 0
     for text, count in first.items():
         count += second.get(text, 0)
@@ -119,15 +120,6 @@ def _best_of(first: dict[str, int], second: dict[str, int]) -> str | None:
             best, most = text, count
     for text, count in second.items():
         if text not in first and count > most:
-            best, most = text, count
-    return best
-
-
-def _best(tally: Counter) -> str | None:
-    """The text with most votes (the first counted, on a tie); None when nothing has a vote."""
-    best, most = None, 0
-    for text, count in tally.items():
-        if count > most:
             best, most = text, count
     return best
 
@@ -155,7 +147,7 @@ class _ProbeVotes:
         for (cluster, glyphs), count in counts.items():
             if len(glyphs) == 1:
                 self.single[glyphs[0]][cluster] += count
-        self.alone = {glyph: _best(tally) for glyph, tally in self.single.items()}
+        self.alone = {glyph: _best_of(tally, _NO_VOTES) for glyph, tally in self.single.items()}
         self.multi = [(cluster, glyphs, count) for (cluster, glyphs), count in counts.items() if len(glyphs) > 1]
         self.clusters_of: dict[int, set[int]] = defaultdict(set)
         self.shares = []
@@ -167,7 +159,7 @@ class _ProbeVotes:
             self.shares.append(shares)
             for glyph, text in shares:
                 self.votes[glyph][text] += count
-        self.result = {glyph: _best(tally) for glyph, tally in self.votes.items()}
+        self.result = {glyph: _best_of(tally, _NO_VOTES) for glyph, tally in self.votes.items()}
 
 
 @functools.cache
@@ -331,6 +323,31 @@ def _sum(numbers: bytes) -> float:
     return sum(float(number) for number in _NUMBERS.findall(numbers)) if numbers else 0.0
 
 
+def _read_tj(body: bytes, scale: float) -> tuple[float, list[int], list[float]]:
+    """A TJ array's glyphs and the gap its numbers leave after each (user space units), and the
+    gap its leading numbers leave after whatever came before it."""
+    if _WEASYPRINT_TJ.fullmatch(body):
+        # WeasyPrint's own form, read with list comprehensions: each glyph with the number after
+        # it (mostly 0), and now and then an empty string with a number (a zero-width glyph).
+        lead, runs = _LEADING_EMPTIES.match(body).group(0), _GLYPH_AND_NUMBERS.findall(body)
+        glyphs = [int(hexadecimal, 16) for hexadecimal, _, _ in runs]
+        gaps = [0.0 if number == b"0" and not empties else -(float(number) + _sum(empties)) * scale
+                for _, number, empties in runs]
+        return -_sum(lead) * scale, glyphs, gaps
+    lead, glyphs, gaps = 0.0, [], []
+    for hexadecimal, number in _TOKEN.findall(body):  # any other TJ array, token by token
+        if number:
+            if gaps:
+                gaps[-1] -= float(number) * scale
+            else:
+                lead -= float(number) * scale
+            continue
+        for glyph in _glyphs(hexadecimal):
+            glyphs.append(glyph)
+            gaps.append(0.0)
+    return lead, glyphs, gaps
+
+
 class _Runs:
     """The glyphs of one text run (a BT … ET or a Tm) as drawn: for each, its glyph id, font,
     kind, size and the gap the TJ numbers leave after it, in user space units (advances are
@@ -351,39 +368,15 @@ class _Runs:
         self.gaps: list[float] = []
 
     def add(self, key: bytes | None, size: float, body: bytes, font, kinds: dict[int, int]) -> None:
-        scale = size / 1000
-        if not _WEASYPRINT_TJ.fullmatch(body):
-            self._add_tokens(key, size, body, font, kinds)
-            return
-        # WeasyPrint's own form, read with list comprehensions: each glyph with the number after
-        # it (mostly 0), and now and then an empty string with a number (a zero-width glyph).
-        lead, runs = _LEADING_EMPTIES.match(body).group(0), _GLYPH_AND_NUMBERS.findall(body)
-        if lead and self.gaps:
-            self.gaps[-1] -= _sum(lead) * scale
-        glyphs = [int(hexadecimal, 16) for hexadecimal, _, _ in runs]
+        lead, glyphs, gaps = _read_tj(body, size / 1000)
+        if lead and self.gaps:  # a number before a run's first glyph moves nothing we measure
+            self.gaps[-1] += lead
         self.glyphs += glyphs
         self.keys += [key] * len(glyphs)
         self.fonts += [font] * len(glyphs)
         self.sizes += [size] * len(glyphs)
         self.kinds += [kinds.get(glyph, _GLYPH) for glyph in glyphs] if font else [_OTHER] * len(glyphs)
-        self.gaps += [0.0 if number == b"0" and not empties else -(float(number) + _sum(empties)) * scale
-                      for _, number, empties in runs]
-
-    def _add_tokens(self, key: bytes | None, size: float, body: bytes, font, kinds: dict[int, int]) -> None:
-        """Any TJ array, token by token."""
-        scale = size / 1000
-        for hexadecimal, number in _TOKEN.findall(body):
-            if number:
-                if number != b"0" and self.gaps:  # a number before a run's first glyph moves nothing we measure
-                    self.gaps[-1] -= float(number) * scale
-                continue
-            for glyph in _glyphs(hexadecimal):
-                self.glyphs.append(glyph)
-                self.keys.append(key)
-                self.fonts.append(font)
-                self.sizes.append(size)
-                self.kinds.append(kinds.get(glyph, _GLYPH) if font else _OTHER)
-                self.gaps.append(0.0)
+        self.gaps += gaps
 
     def end(self) -> None:
         kinds, gaps, count = self.kinds, self.gaps, len(self.kinds)
