@@ -192,8 +192,7 @@ def render_pdf(document: Document, publication: Publication,
         bookmarks = rendered.make_bookmark_tree()
         if laid_out:
             laid_out(len(rendered.pages), bookmarks)
-        standard = publication.options.pdf_standard or ""
-        layer = text_layer.finisher(fonts.path_for, widen=not standard.startswith(("pdf/a", "pdf/ua")))
+        layer = text_layer.finisher(fonts.path_for)
         digest = hashlib.sha256(document.html.encode() + document.css.encode()).hexdigest()
         finisher = _Finisher(bleed_mm, digest, layer)
         data = rendered.write_pdf(finisher=finisher, **options)

@@ -1,246 +1,100 @@
-"""The PDF's text layer, repaired so that extractors give Arabic words back whole.
+"""The PDF's text layer: one code a character, in boxes every viewer reads back as whole words.
 
-A finisher for WeasyPrint's write_pdf, run on the PDF objects before they are written. It works
-on WeasyPrint 70's own structures (document.fonts, ToUnicode streams, one TJ line per text run)
-and steps aside, with a warning, if they are not what it expects. Measured on 398 corpus articles:
-pypdf recall 0.986 -> 1.000, pdftotext 0.948 -> 0.998; the pages are pixel-identical.
+A finisher for WeasyPrint's write_pdf, run on the PDF objects before they are written. Viewers
+rebuild words from each code's ToUnicode text and its box (where it is drawn, and its /W width):
+PDFium (Chrome) inserts a space where a TJ number moves right by half a space and sorts separate
+text objects of a line by x; pdf.js (Firefox) cuts a line into items at a gap over 0.6 em or
+under -0.2 em and skips the width of a mark (Mn); poppler starts a word at a gap over 0.1 em and
+puts a space between words more than 0.03 em apart; MuPDF adds a space at 0.15 em and a line at
+0.8 em, and reverses each multi-character mapping of a right-to-left glyph, as all four do.
+WeasyPrint writes Pango's glyphs as they are: a ligature is one glyph for several letters, a
+letter may be two glyphs (lam and its connector before kaf), a mark is moved by TJ numbers and
+text rise, kerning opens gaps inside words. So here every character gets a code of its own:
 
-1. ToUnicode. WeasyPrint maps a glyph id to the text of the first HarfBuzz cluster it is drawn in
-   (weasyprint/draw/text.py); in a right-to-left cluster of several glyphs the leftmost takes the
-   whole text and the others "". Amiri draws lam before kaf as lam + a kashida glyph, hah/jeem/
-   khah as glyph + connector, hamza + haraka as one mark: the first such word in a document can
-   make every medial lam after it map to nothing (مجلس read as مجس). Here every glyph gets the text
-   it stands for, voted over the document's own words (and probes of every letter and mark)
-   shaped with HarfBuzz at Pango's cluster level. A ligature of several letters (lam-alef, الله)
-   maps to its one presentation-form code point, which NFKC turns back into letters: poppler lays
-   a several-letter mapping out left to right and then reverses it with the line ("خالل").
-2. Glyph boxes (poppler). pdftotext starts a new word when a glyph begins more than 0.1 em after
-   the previous glyph's advance, and prints a space for gaps of 0.03 em. Amiri's kerning after
-   non-joining letters (ز ر د و) and marks moved by TJ offsets leave such gaps inside words
-   ("ز يارة", "اهتمام ًا"). Each glyph's advance in the font's W array grows by what its widest
-   gap inside a word needs (never closer than 0.04 em to the next word), and every drawn copy is
-   followed by the same amount back in its TJ, so nothing moves on the page. PDF/A and PDF/UA
-   validators compare W with the embedded font's own widths, so this part is off for them.
+- a glyph that stands for one character keeps its id as its code; if it advances more or less
+  than the font says (kerning), it gets a code whose glyph is the same outline with that advance;
+- a glyph for several characters (لا, الله) is drawn by the first of their codes, the others
+  draw nothing, each with a share of its advance;
+- glyphs for one character (lam + connector) are one code, drawn as a composite of them;
+- a mark is a code of its own, drawn as a composite that puts the mark where WeasyPrint drew it,
+  in the line's own text object (no text rise), and given a box beside its letter's.
+
+Each new code is a glyph appended to the embedded program (font_program.py) with the advance
+its /W says, so W equals the font's widths in PDF/A and PDF/UA too. Outlines stay where
+WeasyPrint drew them; composites are drawn from one origin, so a renderer that snaps each
+glyph's origin to whole pixels may draw a mark or a connector one pixel from where it drew it.
+A word gap too wide for pdf.js and MuPDF (justified narrow columns) is narrowed for them by
+widening the box of the letter before it. Measured with ../shared/tools/viewers.py on 398
+corpus articles: see README (Searchable Arabic).
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
 import re
-import struct
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
-_LETTERS = [chr(c) for c in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B))] + list(
-    "\u0671\u067e\u0686\u0698\u06a4\u06a9\u06af\u06cc")
-_MARKS = [chr(c) for c in range(0x064B, 0x0653)] + ["\u0670"]
-_ARABIC_RUN = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
-_BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
-_TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(-?\d+(?:\.\d+)?)")
-_TF = re.compile(rb"^/(\S+)\s+(\S+)\s+Tf$")
-# In em: a gap closer than this to the next glyph is no gap; never come closer than KEEP to the
-# next word; never widen a glyph by more than MAX.
-CLOSE_TO, KEEP, MAX = 0.02, 0.04, 0.5
+from publisher.outputs import font_program, glyph_text
+
+_NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(" + _NUMBER + rb")")
+_TF = re.compile(rb"^/(\S+)\s+(" + _NUMBER + rb")\s+Tf$")
+_TS = re.compile(rb"^(" + _NUMBER + rb")\s+Ts$")
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+# Operators that move the pen in ways a run's positions do not follow: such a text object is left alone.
+_UNREAD = (b"Tc", b"Tw", b"Tz", b"TL", b"Tj", b"'", b'"', b"Td", b"TD", b"T*")
+
+# In thousandths of an em.
+MARK_BOX = 115  # a mark's box: poppler takes a character within 0.1 em of the one before as a duplicate
+WIDE_GAP = 550  # a word gap wider than this is cut into items by pdf.js (0.6 em) and lines by MuPDF (0.8)
+NARROWED_GAP = 300  # what such a gap is narrowed to: a space to every viewer
 
 FontPath = Callable[[str, int, bool], Path | None]
 
 
-def finisher(font_path: FontPath, *, widen: bool) -> Callable:
+class Drawn(NamedTuple):
+    """A glyph as WeasyPrint drew it in a run: where (thousandths of an em from the run's start)."""
+
+    glyph: int
+    x: float
+    rise: float  # thousandths of an em above the run's baseline
+
+
+class Slot(NamedTuple):
+    """A character of the text layer and the glyphs its code draws."""
+
+    char: str
+    drawn: tuple[Drawn, ...]
+    mark: bool
+
+
+class Placed(NamedTuple):
+    """A code in a run: where it is drawn and how far it advances (thousandths of an em)."""
+
+    code: int
+    origin: float
+    advance: float
+    char: str
+    components: tuple[tuple[int, int, int], ...]
+    units: int  # the advance in font units
+
+
+def finisher(font_path: FontPath) -> Callable:
     """The write_pdf finisher."""
 
     def finish(document, pdf) -> None:
-        repair_to_unicode(document, pdf, font_path)
-        if widen:
-            widen_glyph_boxes(document, pdf)
+        _Recoding(document, pdf, font_path).apply()
 
     return finish
 
 
-# 1. ToUnicode -------------------------------------------------------------------------------
-
-def _probes() -> Iterator[str]:
-    for letter in _LETTERS:
-        yield letter
-        for mark in _MARKS:
-            yield letter + mark
-            yield letter + mark + "ا"
-            yield "ب" + letter + mark + "ب"
-    for first, second in itertools.product(_LETTERS, repeat=2):
-        yield first + second
-
-
-@functools.cache
-def _hb_font(path: str):
-    import uharfbuzz as hb
-
-    return hb.Font(hb.Face(Path(path).read_bytes()))
-
-
-def _shape(path: str, text: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """(cluster text, its glyph ids in drawing order) for each cluster of `text`, as Pango shapes
-    it. At this cluster level a cluster's glyphs stand together in HarfBuzz's output."""
-    import uharfbuzz as hb
-
-    buffer = hb.Buffer()
-    buffer.add_str(text)
-    buffer.guess_segment_properties()
-    buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
-    hb.shape(_hb_font(path), buffer, {})
-    groups: list[tuple[int, list[int]]] = []
-    for info in buffer.glyph_infos:
-        if groups and groups[-1][0] == info.cluster:
-            groups[-1][1].append(info.codepoint)
-        else:
-            groups.append((info.cluster, [info.codepoint]))
-    if buffer.direction == "rtl":  # drawn right to left: clusters and their glyphs back in text order
-        groups = [(start, glyphs[::-1]) for start, glyphs in reversed(groups)]
-    ends = [start for start, _ in groups[1:]] + [len(text)]
-    return tuple((text[start:end], tuple(glyphs)) for (start, glyphs), end in zip(groups, ends, strict=True))
-
-
-@functools.lru_cache(maxsize=200_000)
-def _word_clusters(path: str, word: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """A word's clusters, shaped once a process: archives repeat their words from article to article."""
-    return _shape(path, word)
-
-
-_NO_VOTES: dict[str, int] = {}
-
-
-def _best_of(first: dict[str, int], second: dict[str, int]) -> str | None:
-    """The text with most votes in both tallies together (the first counted, on a tie); None when
-    nothing has a vote."""
-    best, most = None, 0
-    for text, count in first.items():
-        count += second.get(text, 0)
-        if count > most:
-            best, most = text, count
-    for text, count in second.items():
-        if text not in first and count > most:
-            best, most = text, count
-    return best
-
-
-def _shares(cluster: str, glyphs: tuple[int, ...], alone: dict[int, str]) -> list[tuple[int, str]]:
-    """Who takes what of a cluster of several glyphs: the glyphs known on their own take their
-    text, the first other glyph takes the rest, any further ones nothing."""
-    rest, unknown = cluster, []
-    for glyph in glyphs:
-        known = alone.get(glyph)
-        if known is not None and known in rest:
-            rest = rest.replace(known, "", 1)
-        else:
-            unknown.append(glyph)
-    return [(glyph, rest if position == 0 else "") for position, glyph in enumerate(unknown)]
-
-
-class _ProbeVotes:
-    """A font's votes from the probes alone, counted once a process. An article's words then
-    change only the glyphs they touch, so a document's vote costs its words, not the probes."""
-
-    def __init__(self, path: str):
-        counts = Counter(cluster for probe in _probes() for cluster in _shape(path, probe))
-        self.single: dict[int, Counter] = defaultdict(Counter)
-        for (cluster, glyphs), count in counts.items():
-            if len(glyphs) == 1:
-                self.single[glyphs[0]][cluster] += count
-        self.alone = {glyph: _best_of(tally, _NO_VOTES) for glyph, tally in self.single.items()}
-        self.multi = [(cluster, glyphs, count) for (cluster, glyphs), count in counts.items() if len(glyphs) > 1]
-        self.clusters_of: dict[int, set[int]] = defaultdict(set)
-        self.shares = []
-        self.votes: dict[int, Counter] = defaultdict(Counter, {g: Counter(t) for g, t in self.single.items()})
-        for index, (cluster, glyphs, count) in enumerate(self.multi):
-            for glyph in glyphs:
-                self.clusters_of[glyph].add(index)
-            shares = _shares(cluster, glyphs, self.alone)
-            self.shares.append(shares)
-            for glyph, text in shares:
-                self.votes[glyph][text] += count
-        self.result = {glyph: _best_of(tally, _NO_VOTES) for glyph, tally in self.votes.items()}
-
-
-@functools.cache
-def _probe_votes(path: str) -> _ProbeVotes:
-    return _ProbeVotes(path)
-
-
-def canonical_text(path: str, text: str, glyphs: set[int] | None = None) -> dict[int, str]:
-    """glyph id -> the text it stands for, voted over the probes and the words of `text` (a word's
-    cluster counts ten probes), for `glyphs` or for every glyph with a vote."""
-    probes = _probe_votes(path)
-    counts: dict[tuple[str, tuple[int, ...]], int] = {}
-    for word, weight in Counter(_ARABIC_RUN.findall(text)).items():
-        for key in _word_clusters(path, word):
-            counts[key] = counts.get(key, 0) + 10 * weight
-    single: dict[int, dict[str, int]] = {}
-    multi = []
-    for (cluster, shaped), count in counts.items():
-        if len(shaped) == 1:
-            tally = single.setdefault(shaped[0], {})
-            tally[cluster] = tally.get(cluster, 0) + count
-        else:
-            multi.append((cluster, shaped, count))
-    alone = dict(probes.alone)
-    changed = []
-    for glyph, tally in single.items():
-        alone[glyph] = _best_of(probes.single.get(glyph, _NO_VOTES), tally)
-        if alone[glyph] != probes.alone.get(glyph):
-            changed.append(glyph)
-    delta = single  # the words' votes, then what they change in the probes' shares; `single` is not read again
-
-    def vote(glyph: int, share: str, count: int) -> None:
-        tally = delta.setdefault(glyph, {})
-        tally[share] = tally.get(share, 0) + count
-
-    for index in sorted({index for glyph in changed for index in probes.clusters_of.get(glyph, ())}):
-        cluster, shaped, count = probes.multi[index]  # a probe cluster whose shares the words changed
-        for glyph, share in probes.shares[index]:
-            vote(glyph, share, -count)
-        for glyph, share in _shares(cluster, shaped, alone):
-            vote(glyph, share, count)
-    for cluster, shaped, count in multi:
-        for glyph, share in _shares(cluster, shaped, alone):
-            vote(glyph, share, count)
-    wanted = probes.result.keys() | delta.keys() if glyphs is None else glyphs
-    result = {}
-    for glyph in wanted:
-        tally = delta.get(glyph)
-        best = probes.result.get(glyph) if tally is None else _best_of(probes.votes.get(glyph, _NO_VOTES), tally)
-        if best is not None:
-            result[glyph] = best
-    return result
-
-
-@functools.cache
-def _ligature_forms() -> dict[str, str]:
-    forms = {}
-    for code in itertools.chain(range(0xFEFE, 0xFE6F, -1), range(0xFDFF, 0xFB4F, -1)):
-        letters = unicodedata.normalize("NFKC", chr(code))
-        if len(letters) > 1 and all("\u0621" <= c <= "\u064a" for c in letters):
-            forms[letters] = chr(code)  # counting down, the isolated form (lowest code point) wins
-    return forms
-
-
-def _cmap(entries: dict[int, str]) -> list[bytes]:
-    lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap", b"/CIDSystemInfo",
-             b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0", b">> def",
-             b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
-             b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
-    items = sorted(entries.items())
-    for start in range(0, len(items), 100):
-        chunk = items[start:start + 100]
-        lines.append(b"%d beginbfchar" % len(chunk))
-        lines += [b"<%04x> <%s>" % (glyph, text.encode("utf-16-be").hex().encode()) for glyph, text in chunk]
-        lines.append(b"endbfchar")
-    return [*lines, b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
-
+# What the fonts set -----------------------------------------------------------------------
 
 def set_text(document, font_path: FontPath) -> dict[str, str]:
-    """Font file -> the text the laid-out pages set in it (running heads and folios too). Each font
-    votes with its own words only: the title's face does not shape the whole body."""
+    """Font file -> the text the laid-out pages set in it (running heads and folios too)."""
     from weasyprint.formatting_structure import boxes
 
     texts: dict[str, list[str]] = defaultdict(list)
@@ -249,263 +103,431 @@ def set_text(document, font_path: FontPath) -> dict[str, str]:
             if isinstance(box, boxes.TextBox):
                 style = box.style
                 # The first family of the list: Pango falls back to the next only for a character
-                # the first lacks, and such a word then goes without its own votes (probes remain).
+                # the first lacks, and such a word is then read glyph by glyph.
                 path = font_path(style["font_family"][0], style["font_weight"], style["font_style"] != "normal")
                 if path:
                     texts[str(path)].append(box.text)
     return {path: "\n".join(parts) for path, parts in texts.items()}
 
 
-def repair_to_unicode(document, pdf, font_path: FontPath) -> None:
-    fonts = {}
-    for font in document.fonts.values():
-        path = font_path(font.family, font.weight, bool(font.style))
-        if path and not font.bitmap:
-            fonts[font.name] = (font, str(path))
-    texts = set_text(document, font_path)
-    forms = _ligature_forms()
-    for item in pdf.objects:
-        if not (isinstance(item, dict) and "ToUnicode" in item and item.get("BaseFont") in fonts):
+class _Font:
+    """One embedded font's codes in this document."""
+
+    def __init__(self, font, path: str | None):
+        self.font = font
+        self.texts = glyph_text.glyph_texts(path, font.to_unicode)
+        self.words = glyph_text.words_for(path) if path else glyph_text.Words("")
+        self.program = font.file_content
+        self.natural = dict(enumerate(a for a, _ in font_program._metrics(
+            font_program._tables(self.program), font_program.glyph_count(self.program))))
+        self.scale = font.upem / 1000  # font units a thousandth of an em
+        # New codes start past every id WeasyPrint used (its stand-ins for missing glyphs included).
+        self.start = max(font_program.glyph_count(self.program), font.glyph_count, max(font.widths, default=0) + 1)
+        self.missing = set(font.missing.values())  # WeasyPrint's stand-ins for glyphs no font has
+        for glyph in self.missing:
+            self.natural[glyph] = round(font.widths.get(glyph, 0) * self.scale)
+        self.unicode: dict[int, str] = {}
+        self.codes: dict[tuple, int] = {}
+        self.added: list[font_program.Added] = []
+
+    def code(self, char: str, components: tuple, units: int) -> int:
+        key = (char, components, units)
+        code = self.codes.get(key)
+        if code is None:
+            glyph = components[0][0] if len(components) == 1 and components[0][1:] == (0, 0) else None
+            if glyph is not None and self.natural.get(glyph) == units and self.unicode.get(glyph, char) == char:
+                code = glyph
+            else:
+                code = self.start + len(self.added)
+                drawn = tuple((0 if g in self.missing else g, dx, dy) for g, dx, dy in components)
+                self.added.append(font_program.Added(drawn, units))
+            self.codes[key] = code
+            self.unicode[code] = char
+        return code
+
+    def text(self, glyph: int) -> str:
+        return self.texts.get(glyph, "")
+
+
+# Reading the content streams --------------------------------------------------------------
+
+class _Op(NamedTuple):
+    line: int
+    key: bytes | None
+    size: float
+    rise: float
+    body: bytes
+
+
+def _runs(stream) -> list[tuple[list[_Op], list[int]]]:
+    """Each run of TJ operators in one font and size that a viewer reads as one line piece: its
+    operators, and the Ts lines between them. A text object that moves the pen in any other way
+    gives none."""
+    font: tuple[bytes | None, float] = (None, 0.0)
+    rise = 0.0
+    stack: list = []
+    runs: list[tuple[list[_Op], list[int]]] = []
+    block: list = []  # the current text object since its last Tm: _Op, ("Ts", line) or "other"
+    inside = False
+
+    def close() -> None:
+        if block and "other" not in block:
+            current: list = []
+            for item in block:
+                if isinstance(item, _Op):
+                    if current and (current[0][-1].key, current[0][-1].size) != (item.key, item.size):
+                        runs.append(current)
+                        current = []
+                    if not current:
+                        current = [[item], []]
+                    else:
+                        current[0].append(item)
+                elif current:
+                    current[1].append(item[1])
+            if current:
+                runs.append(current)
+        block.clear()
+
+    for index, line in enumerate(stream.stream):
+        if not isinstance(line, bytes):
             continue
-        font, path = fonts[item["BaseFont"]]
-        stream = pdf.objects[int(item["ToUnicode"].split()[0])]
-        old = {int(glyph, 16): bytes.fromhex(units.decode()).decode("utf-16-be")
-               for line in stream.stream if isinstance(line, bytes) for glyph, units in _BFCHAR.findall(line)}
-        canonical = canonical_text(path, texts.get(path, ""), set(old))
-        new = {glyph: forms.get(canonical.get(glyph, old_text), canonical.get(glyph, old_text))
-               for glyph, old_text in old.items()}
-        stream.stream[:] = _cmap(new)
-        font.to_unicode.update({glyph: t for glyph, t in new.items() if glyph in font.to_unicode})
+        if line == b"q":
+            stack.append((font, rise))
+        elif line == b"Q":
+            font, rise = stack.pop() if stack else ((None, 0.0), 0.0)
+        elif line == b"BT":
+            inside = True
+            block.clear()
+        elif line == b"ET":
+            close()
+            inside = False
+        elif match := _TF.match(line):
+            font = (match.group(1), float(match.group(2)))
+        elif match := _TS.match(line):
+            rise = float(match.group(1))
+            if inside:
+                block.append(("Ts", index))
+        elif not inside:
+            continue
+        elif line.endswith(b"Tm"):
+            close()
+        elif line.startswith(b"[") and line.endswith(b"TJ"):
+            block.append(_Op(index, font[0], font[1], rise, line[1:line.rindex(b"]")]))
+        elif line.endswith(_UNREAD):
+            block.append("other")
+    return [(ops, [line for line in rises if ops[0].line < line < ops[-1].line]) for ops, rises in runs]
 
 
-# 2. Glyph boxes -----------------------------------------------------------------------------
+def _drawn(ops: list[_Op], widths: dict[int, float]) -> tuple[list[Drawn], float]:
+    """The run's glyphs where they are drawn, and where its pen ends."""
+    pen, drawn = 0.0, []
+    base = ops[0].rise
+    for op in ops:
+        rise = (op.rise - base) * 1000 / op.size
+        for hexadecimal, number in _TOKEN.findall(op.body):
+            if number:
+                pen -= float(number)
+                continue
+            for start in range(0, len(hexadecimal), 4):
+                glyph = int(hexadecimal[start:start + 4], 16)
+                drawn.append(Drawn(glyph, pen, rise))
+                pen += widths.get(glyph, 0)
+    return drawn, pen
 
-def _glyphs(hexadecimal: bytes) -> tuple[int, ...]:
-    if len(hexadecimal) == 4:  # WeasyPrint's own form: one glyph a <…>, each followed by a number
-        return (int(hexadecimal, 16),)
-    raw = bytes.fromhex(hexadecimal.decode())
-    return struct.unpack(f">{len(raw) // 2}H", raw)
+
+# Characters and their boxes ---------------------------------------------------------------
+
+def _is_mark(text: str) -> bool:
+    """A single combining mark (tashkeel): pdf.js gives it no width, MuPDF no place of its own."""
+    return len(text) == 1 and unicodedata.category(text) == "Mn"
+
+
+def _right_to_left(text: str) -> bool:
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def _in_arabic_run(text: str) -> bool:
+    return not text or all(_ARABIC.match(char) for char in text)
+
+
+def _groups(items, test) -> list[tuple[bool, list]]:
+    groups: list[tuple[bool, list]] = []
+    for item in items:
+        value = test(item)
+        if groups and groups[-1][0] == value:
+            groups[-1][1].append(item)
+        else:
+            groups.append((value, [item]))
+    return groups
+
+
+def _slots(font: _Font, word: list[Drawn]) -> list[Slot]:
+    """The word's characters in drawing order, each with the glyphs its code draws: the clusters
+    of the shaped word where its glyphs are the ones drawn, each glyph's own text elsewhere."""
+    clusters: list[tuple[str, tuple[Drawn, ...]]] = []
+    for arabic, part in _groups(word, lambda d: _in_arabic_run(font.text(d.glyph))):
+        found = font.words.get(tuple(d.glyph for d in part)) if arabic else None
+        if found is not None:
+            clusters += [(text, tuple(part[i] for i in indices)) for text, indices in found]
+            continue
+        for d in part:
+            text = font.text(d.glyph)
+            if not text and clusters:  # a glyph that stands for nothing: drawn with the one before
+                clusters[-1] = (clusters[-1][0], (*clusters[-1][1], d))
+            else:
+                clusters.append((text, (d,)))
+    if len(clusters) > 1 and not clusters[0][0]:
+        first = clusters.pop(0)
+        clusters[0] = (clusters[0][0], (*first[1], *clusters[0][1]))
+    slots: list[Slot] = []
+    for text, members in clusters:
+        slots += _cluster_slots(font, text, members)
+    return slots
+
+
+def _cluster_slots(font: _Font, text: str, members: tuple[Drawn, ...]) -> list[Slot]:
+    if not text:
+        return [Slot("", members, False)]
+    chars = list(reversed(text)) if _right_to_left(text) else list(text)
+    if len(members) == len(chars):
+        return [Slot(char, (d,), _is_mark(char)) for char, d in zip(chars, members, strict=True)]
+    marks = [d for d in members if _is_mark(t := font.text(d.glyph)) and t in text]
+    mark_chars = [char for char in chars if _is_mark(char)]
+    paired = len(marks) == len(mark_chars)
+    base = tuple(d for d in members if not (paired and d in marks))
+    slots, drawn = [], False
+    for char in chars:
+        if paired and _is_mark(char):
+            slots.append(Slot(char, (marks.pop(0),), True))
+        elif not drawn:
+            slots.append(Slot(char, base, _is_mark(char)))
+            drawn = True
+        else:
+            slots.append(Slot(char, (), _is_mark(char)))
+    return slots
+
+
+def _primary(font: _Font, slot: Slot) -> Drawn:
+    """The glyph a slot's code is drawn at: the one that stands for its character on its own,
+    else one with text, else the widest."""
+    return max(slot.drawn, key=lambda d: (font.text(d.glyph) == slot.char, bool(font.text(d.glyph)),
+                                          font.font.widths.get(d.glyph, 0)))
+
+
+def _place(font: _Font, slots: list[Slot], end: float) -> list[Placed]:
+    """The codes of a word. A slot drawing a letter is drawn where WeasyPrint drew the letter;
+    marks and letters a ligature draws take boxes from the end of the letter before them (a
+    word's first mark, before the word's start)."""
+    primaries = [_primary(font, slot) if slot.drawn and not slot.mark else None for slot in slots]
+    bounds: list[float] = [p.x if p else 0.0 for p in primaries] + [end]
+    index = 0
+    while index < len(slots):
+        if primaries[index] is not None:
+            index += 1
+            continue
+        after = index
+        while after < len(slots) and primaries[after] is None:
+            after += 1
+        right, count = bounds[after], after - index
+        box = float(MARK_BOX)
+        if index > 0:
+            box = min(box, (right - bounds[index - 1]) / (count + 1))
+        for k in range(index, after):
+            bounds[k] = right - (after - k) * box
+        index = after
+    placed = []
+    scale = font.scale
+    for index, slot in enumerate(slots):
+        primary = primaries[index]
+        if primary is not None:
+            origin = primary.x
+        elif slot.drawn:  # a mark: its outline stays put, its code starts on a whole font unit off
+            primary = slot.drawn[0]
+            origin = primary.x - round((primary.x - bounds[index]) * scale) / scale
+        else:
+            origin = bounds[index]
+        components = () if primary is None else tuple(
+            (d.glyph, round((d.x - origin) * scale), round((d.rise - 0) * scale))
+            for d in (primary, *(d for d in slot.drawn if d is not primary)))
+        units = max(0, round((bounds[index + 1] - origin) * scale))
+        code = font.code(slot.char, components, units)
+        placed.append(Placed(code, origin, units / scale, slot.char, components, units))
+    return placed
+
+
+def _words(font: _Font, drawn: list[Drawn]) -> list[tuple[bool, list[Drawn]]]:
+    """The run cut into words and the white space between them."""
+    return _groups(drawn, lambda d: (text := font.text(d.glyph)) != "" and text.isspace())
+
+
+def _narrow_gaps(font: _Font, placed: list[Placed]) -> list[Placed]:
+    """Word gaps wider than WIDE_GAP narrowed: the letter before the gap gets a wider box, and the
+    white space moves up to it (it draws nothing)."""
+    out = list(placed)
+    index = 0
+    while index < len(out):
+        if not out[index].char.isspace() or index == 0 or out[index - 1].char.isspace():
+            index += 1
+            continue
+        after = index
+        while after < len(out) and out[after].char.isspace():
+            after += 1
+        if after == len(out):
+            break
+        before = out[index - 1]
+        gap = out[after].origin - (before.origin + before.advance)
+        if gap > WIDE_GAP:
+            units = before.units + round((gap - NARROWED_GAP) * font.scale)
+            out[index - 1] = before._replace(code=font.code(before.char, before.components, units),
+                                             advance=units / font.scale, units=units)
+            pen = before.origin + units / font.scale
+            for k in range(index, after):
+                out[k] = out[k]._replace(origin=pen)
+                pen += out[k].advance
+        index = after
+    return out
 
 
 def _number(value: float) -> bytes:
     return (b"%d" % value) if float(value).is_integer() else (b"%.3f" % value).rstrip(b"0").rstrip(b".")
 
 
-def _text_lines(pdf) -> Iterator[tuple[object, int, bytes | None, float, bytes]]:
-    """(stream, line index, font key, size, line) for every line of every stream that shows text."""
-    import pydyf
-
-    for item in pdf.objects:
-        if isinstance(item, pydyf.Stream) and any(isinstance(x, bytes) and x.endswith(b"TJ") for x in item.stream):
-            font: tuple[bytes | None, float] = (None, 0.0)
-            stack: list[tuple[bytes | None, float]] = []
-            for index, line in enumerate(item.stream):
-                if not isinstance(line, bytes):
-                    continue
-                if line == b"q":
-                    stack.append(font)
-                elif line == b"Q":
-                    font = stack.pop() if stack else (None, 0.0)
-                elif match := _TF.match(line):
-                    font = (match.group(1), float(match.group(2)))
-                yield item, index, font[0], font[1], line
-
-
-_GLYPH, _BLANK, _SPACE, _OTHER = range(4)  # what a drawn glyph is to poppler
-_NUMBER = rb"-?\d+(?:\.\d+)?"
-_WEASYPRINT_TJ = re.compile(rb"(?:<>%s)*(?:<[0-9a-f]{4}>%s(?:<>%s)*)*" % (_NUMBER, _NUMBER, _NUMBER))
-_LEADING_EMPTIES = re.compile(rb"(?:<>%s)*" % _NUMBER)
-_GLYPH_AND_NUMBERS = re.compile(rb"<([0-9a-f]{4})>(%s)((?:<>%s)*)" % (_NUMBER, _NUMBER))
-_NUMBERS = re.compile(_NUMBER)
-
-
-def _sum(numbers: bytes) -> float:
-    return sum(float(number) for number in _NUMBERS.findall(numbers)) if numbers else 0.0
-
-
-def _read_tj(body: bytes, scale: float) -> tuple[float, list[int], list[float]]:
-    """A TJ array's glyphs and the gap its numbers leave after each (user space units), and the
-    gap its leading numbers leave after whatever came before it."""
-    if _WEASYPRINT_TJ.fullmatch(body):
-        # WeasyPrint's own form, read with list comprehensions: each glyph with the number after
-        # it (mostly 0), and now and then an empty string with a number (a zero-width glyph).
-        lead, runs = _LEADING_EMPTIES.match(body).group(0), _GLYPH_AND_NUMBERS.findall(body)
-        glyphs = [int(hexadecimal, 16) for hexadecimal, _, _ in runs]
-        gaps = [0.0 if number == b"0" and not empties else -(float(number) + _sum(empties)) * scale
-                for _, number, empties in runs]
-        return -_sum(lead) * scale, glyphs, gaps
-    lead, glyphs, gaps = 0.0, [], []
-    for hexadecimal, number in _TOKEN.findall(body):  # any other TJ array, token by token
-        if number:
-            if gaps:
-                gaps[-1] -= float(number) * scale
-            else:
-                lead -= float(number) * scale
-            continue
-        for glyph in _glyphs(hexadecimal):
-            glyphs.append(glyph)
-            gaps.append(0.0)
-    return lead, glyphs, gaps
-
-
-class _Runs:
-    """The glyphs of one text run (a BT … ET or a Tm) as drawn: for each, its glyph id, font,
-    kind, size and the gap the TJ numbers leave after it, in user space units (advances are
-    looked up where needed). The words a glyph's box must reach across are measured here; most
-    glyphs touch the next one, and are passed over in a list comprehension."""
-
-    def __init__(self) -> None:
-        self.need: dict[tuple, float] = {}
-        self._before_spaces: list[tuple] = []  # (run, glyph, space): measured only for glyphs in need
-        self._clear()
-
-    def _clear(self) -> None:
-        self.glyphs: list[int] = []
-        self.keys: list[bytes | None] = []  # each glyph's font key
-        self.fonts: list = []  # each glyph's font, None if not one of ours
-        self.kinds: list[int] = []
-        self.sizes: list[float] = []
-        self.gaps: list[float] = []
-
-    def add(self, key: bytes | None, size: float, body: bytes, font, kinds: dict[int, int]) -> None:
-        lead, glyphs, gaps = _read_tj(body, size / 1000)
-        if lead and self.gaps:  # a number before a run's first glyph moves nothing we measure
-            self.gaps[-1] += lead
-        self.glyphs += glyphs
-        self.keys += [key] * len(glyphs)
-        self.fonts += [font] * len(glyphs)
-        self.sizes += [size] * len(glyphs)
-        self.kinds += [kinds.get(glyph, _GLYPH) for glyph in glyphs] if font else [_OTHER] * len(glyphs)
-        self.gaps += gaps
-
-    def end(self) -> None:
-        kinds, gaps, count = self.kinds, self.gaps, len(self.kinds)
-        followed = (_BLANK, _SPACE)
-        for j in [j for j in range(count - 1) if kinds[j] == _GLYPH and (gaps[j] > 0 or kinds[j + 1] in followed)]:
-            follower = kinds[j + 1]
-            if follower in (_GLYPH, _OTHER):
-                self._needs(j, gaps[j])
-            elif follower == _SPACE:
-                self._keeps_off(j, j + 1)
-            else:  # a blank glyph: poppler tests its position, then the next non-blank one's
-                if gaps[j] > 0:
-                    self._needs(j, gaps[j])
-                k = next((k for k in range(j + 2, min(j + 4, count)) if kinds[k] != _BLANK), None)
-                if k is not None:
-                    if kinds[k] == _SPACE:
-                        self._keeps_off(j, k)
-                    else:
-                        self._needs(j, _gap(self._run(), j, k))
-        self._clear()
-
-    def _run(self) -> tuple:
-        return self.glyphs, self.fonts, self.sizes, self.gaps
-
-    def _needs(self, j: int, gap: float) -> None:
-        value = gap / self.sizes[j] - CLOSE_TO
-        key = (self.keys[j], self.glyphs[j])
-        if value > self.need.get(key, 0.0):
-            self.need[key] = value
-
-    def _keeps_off(self, j: int, space: int) -> None:
-        self._before_spaces.append(((self.keys[j], self.glyphs[j]), self._run(), self.kinds, j, space))
-
-    def room(self) -> dict[tuple, float]:
-        """How far each glyph in need may grow before it comes within KEEP of the next word."""
-        room: dict[tuple, float] = {}
-        for key, run, kinds, j, space in self._before_spaces:
-            if key not in self.need:
-                continue
-            after = next((m for m in range(space + 1, len(kinds)) if kinds[m] == _GLYPH), None)
-            if after is not None:
-                room[key] = min(room.get(key, MAX), _gap(run, j, after) / run[2][j] - KEEP)
-        return room
-
-
-def _gap(run: tuple, j: int, k: int) -> float:
-    """From the end of glyph j's advance to the start of glyph k, in user space units."""
-    glyphs, fonts, sizes, gaps = run
-    advances = sum(fonts[i].widths.get(glyphs[i], 0) * sizes[i] / 1000 for i in range(j + 1, k) if fonts[i])
-    return sum(gaps[j:k]) + advances
-
-
-def widen_glyph_boxes(document, pdf) -> None:
-    import pydyf
-
-    fonts = {f.hash.encode(): f for f in document.fonts.values() if not f.bitmap and not f.used_in_forms}
-    kinds = {key: {glyph: _BLANK if text == "" else _SPACE
-                   for glyph, text in font.to_unicode.items() if text == "" or text.isspace()}
-             for key, font in fonts.items()}
-    runs = _Runs()
-    lines = list(_text_lines(pdf))
-    for _stream, _index, key, size, line in lines:
-        if line.endswith(b"Tm") or line in (b"BT", b"ET"):
-            runs.end()
-        elif line.startswith(b"[") and line.endswith(b"TJ"):
-            runs.add(key, size, line[1:line.rindex(b"]")], fonts.get(key), kinds.get(key, {}))
-    runs.end()
-    delta: dict[bytes, dict[int, int]] = defaultdict(dict)
-    room = runs.room()
-    for (key, glyph), value in runs.need.items():
-        amount = round(min(value, room.get((key, glyph), MAX)) * 1000)
-        if amount > 0:
-            delta[key][glyph] = amount
-    if not delta:
-        return
-    by_name = {font.name: key for key, font in fonts.items()}
-    for item in pdf.objects:
-        if (isinstance(item, dict) and str(item.get("Subtype", "")).startswith("/CIDFontType")
-                and by_name.get(item.get("BaseFont")) in delta):
-            key = by_name[item["BaseFont"]]
-            widths = {glyph: width + delta[key].get(glyph, 0) for glyph, width in fonts[key].widths.items()}
-            array = pydyf.Array()
-            current = pydyf.Array()
-            for glyph in sorted(widths):
-                if glyph - 1 not in widths:
-                    current = pydyf.Array()
-                    array.append(glyph)
-                    array.append(current)
-                current.append(widths[glyph])
-            item["W"] = array
-    widened = {key: _widened(tuple(sorted(glyphs))) for key, glyphs in delta.items()}
-    for stream, index, key, _size, line in lines:
-        if key in delta and line.startswith(b"[") and line.endswith(b"TJ"):
-            stream.stream[index] = _give_back(line, delta[key], widened[key])
-
-
-@functools.lru_cache(maxsize=256)
-def _widened(glyphs: tuple[int, ...]) -> re.Pattern:
-    """A widened glyph in WeasyPrint's TJ form, with the numbers after it; compiled once for
-    every document that widens the same glyphs (most of a batch)."""
-    return re.compile(rb"<(%s)>(%s)((?:<>%s)*)" % (b"|".join(b"%04x" % glyph for glyph in glyphs), _NUMBER, _NUMBER))
-
-
-def _give_back(line: bytes, delta: dict[int, int], widened: re.Pattern) -> bytes:
-    """The TJ line with each widened glyph followed by its widening back, so nothing moves. The
-    numbers after a widened glyph are summed into one and empty strings among them dropped:
-    poppler starts a new word at a lone number that opens a gap, even when the next one closes it."""
-    body = line[1:line.rindex(b"]")]
-    if _WEASYPRINT_TJ.fullmatch(body):  # `widened` finds the widened glyphs and the numbers after them
-
-        def mend(match: re.Match) -> bytes:
-            after = float(match.group(2)) + _sum(match.group(3)) + delta[int(match.group(1), 16)]
-            return b"<%s>%s" % (match.group(1), _number(after))
-
-        return b"[" + widened.sub(mend, body) + b"] TJ"
-    tokens = _TOKEN.findall(body)
-    if not any(hexadecimal and any(glyph in delta for glyph in _glyphs(hexadecimal)) for hexadecimal, _ in tokens):
-        return line  # nothing in this run was widened: it stays as WeasyPrint wrote it
-    out: list[bytes] = []
-    pending = 0.0
-    for hexadecimal, number in tokens:
-        if number:
-            pending += float(number)
-            continue
-        for glyph in _glyphs(hexadecimal):
-            if pending:
-                out.append(_number(pending))
-            out.append(b"<%04x>" % glyph)
-            pending = delta.get(glyph, 0)
-    if pending:
-        out.append(_number(pending))
+def _written(placed: list[Placed], end: float) -> bytes:
+    """The TJ array drawing `placed`, its pen ending at `end`."""
+    out, pen = [], 0.0
+    for item in placed:
+        move = round(pen - item.origin, 3)
+        if move:
+            out.append(_number(move))
+            pen -= move
+        out.append(b"<%04x>" % item.code)
+        pen += item.advance
+    move = round(pen - end, 3)
+    if move:
+        out.append(_number(move))
     return b"[" + b"".join(out) + b"] TJ"
+
+
+# The recoding -----------------------------------------------------------------------------
+
+class _Recoding:
+    """All of a document's changes, worked out before any is made: the PDF is recoded whole or
+    left as WeasyPrint wrote it."""
+
+    def __init__(self, document, pdf, font_path: FontPath):
+        self.pdf = pdf
+        self.fonts: dict[bytes, _Font] = {}
+        for font in document.fonts.values():
+            if not font.bitmap and not font.used_in_forms:
+                path = font_path(font.family, font.weight, bool(font.style))
+                self.fonts[font.hash.encode()] = _Font(font, str(path) if path else None)
+        for path, text in set_text(document, font_path).items():
+            glyph_text.words_for(path).add(text)
+        self.lines: list[tuple[object, int, bytes]] = []
+        import pydyf
+
+        for item in pdf.objects:
+            if isinstance(item, pydyf.Stream) and any(isinstance(x, bytes) and x.endswith(b"TJ") for x in item.stream):
+                for ops, rises in _runs(item):
+                    self._recode(item, ops, rises)
+
+    def _recode(self, stream, ops: list[_Op], rises: list[int]) -> None:
+        font = self.fonts.get(ops[0].key)
+        if font is None:
+            return
+        drawn, end = _drawn(ops, font.font.widths)
+        placed: list[Placed] = []
+        for space, word in _words(font, drawn):
+            if space:
+                placed += [Placed(font.code(font.text(d.glyph), ((d.glyph, 0, 0),), font.natural.get(d.glyph, 0)),
+                                  d.x, font.natural.get(d.glyph, 0) / font.scale, font.text(d.glyph),
+                                  ((d.glyph, 0, 0),), font.natural.get(d.glyph, 0)) for d in word]
+            else:
+                last = max(d.x + (0 if _is_mark(font.text(d.glyph)) else font.font.widths.get(d.glyph, 0))
+                           for d in word)
+                placed += _place(font, _slots(font, word), last)
+        placed = _narrow_gaps(font, placed)
+        body = _written(placed, end)
+        # Every code goes in the first operator, drawn at the run's own baseline (marks carry their
+        # rise in their composites); the rise the run ended with is set again for what follows.
+        if rises and ops[-1].rise != ops[0].rise:
+            body += b"\n%s Ts" % _number(ops[-1].rise)
+        self.lines.append((stream, ops[0].line, body))
+        self.lines += [(stream, line, b"") for line in (*(op.line for op in ops[1:]), *rises)]
+
+    def apply(self) -> None:
+        for font in self.fonts.values():
+            if font.unicode:  # glyphs of text objects left as they were keep a text of their own
+                for glyph in font.font.widths:
+                    font.unicode.setdefault(glyph, font.text(glyph))
+        programs = {key: font_program.append_glyphs(font.program, font.start, font.added)
+                    for key, font in self.fonts.items() if font.added}
+        for stream, index, line in self.lines:
+            stream.stream[index] = line
+        by_name = {font.font.name: (key, font) for key, font in self.fonts.items() if font.unicode}
+        for item in self.pdf.objects:
+            if not isinstance(item, dict) or item.get("BaseFont") not in by_name:
+                continue
+            key, font = by_name[item["BaseFont"]]
+            if "ToUnicode" in item:
+                self.pdf.objects[int(item["ToUnicode"].split()[0])].stream[:] = _cmap(font.unicode)
+                if key in programs and isinstance(item.get("Encoding"), bytes) and item["Encoding"].endswith(b" R"):
+                    _extend_encoding(self.pdf.objects[int(item["Encoding"].split()[0])], font)
+            if str(item.get("Subtype", "")).startswith("/CIDFontType"):
+                self._widths(item, font, programs.get(key))
+
+    def _widths(self, item, font: _Font, program: bytes | None) -> None:
+        import pydyf
+
+        advances = {code: (font.added[code - font.start].advance if code >= font.start else font.natural.get(code, 0))
+                    / font.scale for code in font.unicode}
+        array, current = pydyf.Array(), None
+        for code in sorted(advances):
+            if code - 1 not in advances:
+                current = pydyf.Array()
+                array += [code, current]
+            current.append(_number(round(advances[code], 3)))
+        item["W"] = array
+        descriptor = self.pdf.objects[int(item["FontDescriptor"].split()[0])]
+        if program is not None and "FontFile2" in descriptor:
+            stream = self.pdf.objects[int(descriptor["FontFile2"].split()[0])]
+            stream.stream[:] = [program]
+            stream.extra["Length1"] = len(program)
+        if "CIDSet" in descriptor:  # PDF/A-1: every CID the program holds
+            cids = set(font.font.widths) | set(font.unicode)
+            bits = bytearray((max(cids) // 8) + 1)
+            for cid in cids:
+                bits[cid // 8] |= 0x80 >> (cid % 8)
+            self.pdf.objects[int(descriptor["CIDSet"].split()[0])].stream[:] = [bytes(bits)]
+
+
+def _cmap(entries: dict[int, str]) -> list[bytes]:
+    lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap", b"/CIDSystemInfo",
+             b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0", b">> def",
+             b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+             b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+    items = sorted((code, text) for code, text in entries.items() if text)
+    for start in range(0, len(items), 100):
+        chunk = items[start:start + 100]
+        lines.append(b"%d beginbfchar" % len(chunk))
+        lines += [b"<%04x> <%s>" % (code, text.encode("utf-16-be").hex().encode()) for code, text in chunk]
+        lines.append(b"endbfchar")
+    return [*lines, b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+
+
+def _extend_encoding(encoding, font: _Font) -> None:
+    """WeasyPrint's own encoding CMap (written when a glyph is missing) maps each code to its
+    CID; the new codes are their own CIDs."""
+    added = range(font.start, font.start + len(font.added))
+    end = next(i for i in range(len(encoding.stream) - 1, -1, -1) if encoding.stream[i] == b"endcmap")
+    lines = []
+    for first in range(0, len(added), 100):
+        chunk = added[first:first + 100]
+        lines += [b"%d begincidchar" % len(chunk), *(b"<%04x> %d" % (code, code) for code in chunk), b"endcidchar"]
+    encoding.stream[end:end] = lines

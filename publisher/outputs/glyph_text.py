@@ -1,0 +1,154 @@
+"""What each drawn glyph stands for: the characters of a word, glyph by glyph, as HarfBuzz shapes it.
+
+WeasyPrint maps a glyph id to the text of the first HarfBuzz cluster it is drawn in
+(weasyprint/draw/text.py); in a cluster of several glyphs the first takes the whole text and the
+others nothing. Amiri draws lam before kaf as lam + a connector, hah/jeem/khah as glyph +
+connector, lam-alef and الله as one glyph: one id cannot say what each occurrence stands for.
+
+Here a word's glyphs are matched to the word itself: every Arabic run of the text a font sets is
+shaped once a process, at Pango's cluster level, and its glyphs in drawing order index its
+clusters (the characters each group of glyphs stands for). Glyphs that match no shaped word
+(a word cut across two boxes, Latin, digits, punctuation) fall back to a text per glyph: what
+probes of every letter, letter with mark and letter pair give it, else the font's cmap, else
+WeasyPrint's own.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+ARABIC_RUN = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
+_LETTERS = [chr(c) for c in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B))] + list(
+    "\u0671\u067e\u0686\u0698\u06a4\u06a9\u06af\u06cc")
+_MARKS = [chr(c) for c in range(0x064B, 0x0653)] + ["\u0670"]
+
+Clusters = tuple[tuple[str, tuple[int, ...]], ...]
+"""A word's clusters in drawing order: (the characters, the indices of the glyphs drawing them)."""
+
+
+@functools.cache
+def _hb_font(path: str):
+    import uharfbuzz as hb
+
+    return hb.Font(hb.Face(Path(path).read_bytes()))
+
+
+@functools.lru_cache(maxsize=200_000)
+def drawn_word(path: str, word: str) -> tuple[tuple[int, ...], Clusters]:
+    """The glyphs of `word` in drawing order (left to right, as WeasyPrint writes them) and its
+    clusters, shaped as Pango shapes it (HarfBuzz, monotone character clusters)."""
+    import uharfbuzz as hb
+
+    buffer = hb.Buffer()
+    buffer.add_str(word)
+    buffer.guess_segment_properties()
+    buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+    hb.shape(_hb_font(path), buffer, {})
+    infos = buffer.glyph_infos
+    starts = sorted({info.cluster for info in infos})
+    ends = dict(zip(starts, [*starts[1:], len(word)], strict=True))
+    groups: list[tuple[int, list[int]]] = []
+    for index, info in enumerate(infos):
+        if groups and groups[-1][0] == info.cluster:
+            groups[-1][1].append(index)
+        else:
+            groups.append((info.cluster, [index]))
+    clusters = tuple((word[start:ends[start]], tuple(indices)) for start, indices in groups)
+    return tuple(info.codepoint for info in infos), clusters
+
+
+class Words:
+    """Every Arabic run a font has set in this process, by its glyphs in drawing order."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.by_glyphs: dict[tuple[int, ...], Clusters] = {}
+        self.seen: set[str] = set()
+
+    def add(self, text: str) -> None:
+        for run in set(ARABIC_RUN.findall(text)) - self.seen:
+            self.seen.add(run)
+            glyphs, clusters = drawn_word(self.path, run)
+            self.by_glyphs.setdefault(glyphs, clusters)
+
+    def get(self, glyphs: tuple[int, ...]) -> Clusters | None:
+        return self.by_glyphs.get(glyphs)
+
+
+@functools.cache
+def words_for(path: str) -> Words:
+    return Words(path)
+
+
+# Glyph by glyph ---------------------------------------------------------------------------
+
+def _probes() -> Iterator[str]:
+    for letter in _LETTERS:
+        yield letter
+        for mark in _MARKS:
+            yield letter + mark
+            yield letter + mark + "ا"
+            yield "ب" + letter + mark + "ب"
+    for first, second in itertools.product(_LETTERS, repeat=2):
+        yield first + second
+
+
+def _best(tally: Counter) -> str | None:
+    return max(tally.items(), key=lambda item: item[1])[0] if tally else None
+
+
+@functools.cache
+def probe_texts(path: str) -> dict[int, str]:
+    """glyph id -> the text the probes give it: a cluster of one glyph gives it the cluster's
+    text; in a cluster of several, the glyphs known on their own take theirs and the first other
+    glyph the rest, any further ones nothing (a connector)."""
+    counts: Counter = Counter()
+    for probe in _probes():
+        glyphs, clusters = drawn_word(path, probe)
+        for text, indices in clusters:
+            counts[(text, tuple(glyphs[i] for i in indices))] += 1
+    single: dict[int, Counter] = defaultdict(Counter)
+    for (text, glyphs), count in counts.items():
+        if len(glyphs) == 1:
+            single[glyphs[0]][text] += count
+    alone = {glyph: _best(tally) for glyph, tally in single.items()}
+    votes: dict[int, Counter] = defaultdict(Counter, {glyph: Counter(tally) for glyph, tally in single.items()})
+    for (text, glyphs), count in counts.items():
+        if len(glyphs) == 1:
+            continue
+        rest, unknown = text, []
+        for glyph in glyphs:
+            known = alone.get(glyph)
+            if known is not None and known in rest:
+                rest = rest.replace(known, "", 1)
+            else:
+                unknown.append(glyph)
+        for position, glyph in enumerate(unknown):
+            votes[glyph][rest if position == 0 else ""] += count
+    return {glyph: best for glyph, tally in votes.items() if (best := _best(tally)) is not None}
+
+
+@functools.cache
+def cmap_texts(path: str) -> dict[int, str]:
+    """glyph id -> the character the font's cmap maps to it (the lowest, if several)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, lazy=True)
+    order = font.getGlyphOrder()
+    ids = {name: index for index, name in enumerate(order)}
+    texts: dict[int, str] = {}
+    for code, name in sorted(font.getBestCmap().items(), reverse=True):
+        texts[ids[name]] = chr(code)
+    return texts
+
+
+def glyph_texts(path: str | None, weasyprint: dict[int, str]) -> dict[int, str]:
+    """glyph id -> its text when no shaped word says better: probes, cmap, WeasyPrint's map."""
+    if path is None:
+        return dict(weasyprint)
+    return {**weasyprint, **cmap_texts(path), **probe_texts(path)}
