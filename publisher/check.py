@@ -70,14 +70,14 @@ def check_pdf(path: Path, source: Path | None, min_recall: float) -> Report:
     except (PdfReadError, OSError, ValueError) as exc:
         report.problems.append(f"cannot be read as a PDF: {exc}")
         return report
-    bundled = {family.name for family in fonts.families()}
+    bundled = {family.name.replace(" ", "-") for family in fonts.families()}
     seen: dict[str, bool] = {}
     for page in pages:
         for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
             name, embedded = _font(font.get_object())
             seen[name] = seen.get(name, True) and embedded
     for name, embedded in sorted(seen.items()):
-        ours = name.split("-")[0] in bundled
+        ours = any(name == family or name.startswith(family + "-") for family in bundled)
         report.facts.append(("font", f"{name}: {'embedded' if embedded else 'NOT embedded'}, "
                                      f"{'bundled' if ours else 'NOT one of publisher’s fonts'}"))
         if not embedded:

@@ -18,7 +18,7 @@ from publisher.errors import EnvironmentProblem
 
 FONTS_DIR = DATA_ROOT / "fonts"
 FONTCONFIG_FILE = FONTS_DIR / "fonts.conf"
-ROLES = ("body", "heading")
+ROLES = ("body", "heading", "symbols")
 # Where fonts sit in every document publisher writes: beside the HTML, inside the EPUB.
 URL_PREFIX = "fonts/"
 # Variation selectors choose a glyph form; they have none of their own to miss.
@@ -82,10 +82,12 @@ def family_for(role: str) -> Family:
 
 
 def role_names() -> dict[str, str]:
-    """Each role's font-family list, for CSS: the role's family, then the other bundled one, so
-    that a glyph missing from one comes from the other, never from a system font."""
+    """Each role's font-family list, for CSS: the role's family, then the other bundled text face,
+    then the symbols face, so that a glyph missing from one comes from the next, never from a
+    system font."""
     names = {role: f'"{family_for(role).name}"' for role in ROLES}
-    return {"body": f"{names['body']}, {names['heading']}", "heading": f"{names['heading']}, {names['body']}"}
+    return {"body": f"{names['body']}, {names['heading']}, {names['symbols']}",
+            "heading": f"{names['heading']}, {names['body']}, {names['symbols']}"}
 
 
 def font_face_css(*, variables: bool = True) -> str:

@@ -54,6 +54,8 @@ MARKS_BOX = 140  # the boxes of a letter's marks together: MuPDF puts a space wh
 WIDE_GAP = 550  # a word gap wider than this is cut into items by pdf.js (0.6 em) and lines by MuPDF (0.8)
 NARROWED_GAP = 300  # what such a gap is narrowed to: a space to every viewer
 
+_RLM = "\u200f"
+
 FontPath = Callable[[str, int, bool], Path | None]
 
 
@@ -112,6 +114,9 @@ def set_text(document, font_path: FontPath) -> dict[str, str]:
     return {path: "\n".join(parts) for path, parts in texts.items()}
 
 
+_PLANS: dict[str | None, dict[tuple, tuple]] = {}  # font file -> a word's glyphs where drawn -> its codes' plan
+
+
 class _Font:
     """One embedded font's codes in this document."""
 
@@ -128,6 +133,8 @@ class _Font:
         self.missing = set(font.missing.values())  # WeasyPrint's stand-ins for glyphs no font has
         for glyph in self.missing:
             self.natural[glyph] = round(font.widths.get(glyph, 0) * self.scale)
+        self.spaces = {glyph for glyph, text in self.texts.items() if text and text.isspace()}
+        self.plans = _PLANS.setdefault(path, {}) if path else {}
         self.unicode: dict[int, str] = {}
         self.codes: dict[tuple, int] = {}
         self.added: list[font_program.Added] = []
@@ -322,9 +329,20 @@ def _primary(font: _Font, slot: Slot) -> Drawn:
                                           font.font.widths.get(d.glyph, 0)))
 
 
-def _place(font: _Font, slots: list[Slot], end: float) -> list[Placed]:
+class Planned(NamedTuple):
+    """A code of a word, before it has a number: drawn `offset` from the word's first glyph."""
+
+    char: str
+    components: tuple[tuple[int, int, int], ...]
+    units: int
+    offset: float
+
+
+def _plan(font: _Font, word: list[Drawn]) -> tuple[Planned, ...]:
     """The codes of a word. A slot drawing a letter is drawn where WeasyPrint drew the letter;
     marks and letters a ligature draws take boxes from the end of the letter before them."""
+    slots = _slots(font, word)
+    end = max(d.x + (0 if _is_mark(font.text(d.glyph)) else font.font.widths.get(d.glyph, 0)) for d in word)
     primaries = [_primary(font, slot) if slot.drawn and not slot.mark else None for slot in slots]
     bounds: list[float] = [p.x if p else 0.0 for p in primaries] + [end]
     index = 0
@@ -366,14 +384,8 @@ def _place(font: _Font, slots: list[Slot], end: float) -> list[Placed]:
             (d.glyph, round((d.x - origin) * scale), round((d.rise - 0) * scale))
             for d in (primary, *(d for d in slot.drawn if d is not primary)))
         units = max(0, round((bounds[index + 1] - origin) * scale))
-        code = font.code(slot.char, components, units)
-        placed.append(Placed(code, origin, units / scale, slot.char, components, units))
-    return placed
-
-
-def _words(font: _Font, drawn: list[Drawn]) -> list[tuple[bool, list[Drawn]]]:
-    """The run cut into words and the white space between them."""
-    return _groups(drawn, lambda d: (text := font.text(d.glyph)) != "" and text.isspace())
+        placed.append(Planned(slot.char, components, units, origin - word[0].x))
+    return tuple(placed)
 
 
 def _narrow_gaps(font: _Font, placed: list[Placed]) -> list[Placed]:
@@ -453,16 +465,40 @@ class _Recoding:
             return
         drawn, end = _drawn(ops, font.font.widths)
         placed: list[Placed] = []
-        for space, word in _words(font, drawn):
-            if space:
-                placed += [Placed(font.code(font.text(d.glyph), ((d.glyph, 0, 0),), font.natural.get(d.glyph, 0)),
-                                  d.x, font.natural.get(d.glyph, 0) / font.scale, font.text(d.glyph),
-                                  ((d.glyph, 0, 0),), font.natural.get(d.glyph, 0)) for d in word]
-            else:
-                last = max(d.x + (0 if _is_mark(font.text(d.glyph)) else font.font.widths.get(d.glyph, 0))
-                           for d in word)
-                placed += _place(font, _slots(font, word), last)
+        spaces, plans, scale = font.spaces, font.plans, font.scale
+        index, count = 0, len(drawn)
+        while index < count:
+            d = drawn[index]
+            if d.glyph in spaces:  # white space keeps its glyph and the font's advance
+                units = font.natural.get(d.glyph, 0)
+                char = font.text(d.glyph)
+                placed.append(Placed(font.code(char, ((d.glyph, 0, 0),), units), d.x, units / scale, char,
+                                     ((d.glyph, 0, 0),), units))
+                index += 1
+                continue
+            after = index + 1
+            while after < count and drawn[after].glyph not in spaces:
+                after += 1
+            word = drawn[index:after]
+            start = d.x
+            # Archives repeat their words: a word's plan is worked out once a process.
+            key = tuple((w.glyph, w.x - start, w.rise) for w in word)
+            plan = plans.get(key)
+            if plan is None:
+                if len(plans) > 100_000:
+                    plans.clear()
+                plan = plans[key] = _plan(font, word)
+            placed += [Placed(font.code(p.char, p.components, p.units), start + p.offset, p.units / scale, p.char,
+                              p.components, p.units) for p in plan]
+            index = after
         placed = _narrow_gaps(font, placed)
+        if placed and placed[-1].char == "-" and any(_ARABIC.match(item.char) for item in placed):
+            # A right-to-left line that opens with a hyphen-minus has it at its right end, where
+            # poppler takes it for a hyphenated word: it drops it and runs the next line on
+            # (TextOutputDev.cc, TextLine::coalesce: hyphenated = text[len - 1] == '-'). A right-
+            # to-left mark after it, drawing nothing, is the line's last character instead.
+            last = placed[-1]
+            placed.append(Placed(font.code(_RLM, (), 0), last.origin + last.advance, 0.0, _RLM, (), 0))
         body = _written(placed, end)
         # Every code goes in the first operator, drawn at the run's own baseline (marks carry their
         # rise in their composites); the rise the run ended with is set again for what follows.
