@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,7 +136,8 @@ def probe_texts(path: str) -> dict[int, str]:
 
 @functools.cache
 def cmap_texts(path: str) -> dict[int, str]:
-    """glyph id -> the character the font's cmap maps to it (the lowest, if several)."""
+    """glyph id -> the character the font's cmap maps to it (the lowest, if several). Private use
+    code points are no text: fonts give them to ligatures of marks (Tajawal's shadda + tanween)."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(path, lazy=True)
@@ -143,7 +145,8 @@ def cmap_texts(path: str) -> dict[int, str]:
     ids = {name: index for index, name in enumerate(order)}
     texts: dict[int, str] = {}
     for code, name in sorted(font.getBestCmap().items(), reverse=True):
-        texts[ids[name]] = chr(code)
+        if unicodedata.category(chr(code)) != "Co":
+            texts[ids[name]] = chr(code)
     return texts
 
 

@@ -53,6 +53,7 @@ LIGATURE_BOX = 115  # the box of a letter drawn by the ligature before it
 MARKS_BOX = 140  # the boxes of a letter's marks together: MuPDF puts a space where 0.15 em pass unadvanced
 WIDE_GAP = 550  # a word gap wider than this is cut into items by pdf.js (0.6 em) and lines by MuPDF (0.8)
 NARROWED_GAP = 300  # what such a gap is narrowed to: a space to every viewer
+MARK_LEAD = 60  # what leading marks leave of the word gap before them: under pdf.js's 0.102 em space
 
 _RLM = "\u200f"
 
@@ -416,6 +417,40 @@ def _narrow_gaps(font: _Font, placed: list[Placed]) -> list[Placed]:
     return out
 
 
+def _lead_marks(font: _Font, placed: list[Placed]) -> list[Placed]:
+    """A word's leading marks (on a right-to-left word's last letter, drawn before it) take their
+    boxes out of the word gap before them, up to MARK_LEAD of it. pdf.js neither advances over a
+    mark nor measures from it: the letter after leading marks is measured from the word before,
+    and a gap over 0.1 em puts a second space between the marks and their letter; poppler wants
+    each mark 0.1 em from the character before it."""
+    out = list(placed)
+    for index in range(1, len(out)):
+        if not (_is_mark(out[index].char) and out[index].units == 0 and out[index - 1].char.isspace()):
+            continue
+        after = index
+        while after < len(out) and _is_mark(out[after].char):
+            after += 1
+        before = index - 1
+        while before >= 0 and out[before].char.isspace():
+            before -= 1
+        if after == len(out) or before < 0:
+            continue
+        letter = out[after].origin
+        room = letter - (out[before].origin + out[before].advance) - MARK_LEAD
+        if room <= 0:
+            continue
+        width = room / (after - index)
+        for k in range(index, after):
+            item = out[k]
+            shift = round((item.origin - (letter - (after - k) * width)) * font.scale)
+            origin = item.origin - shift / font.scale
+            components = tuple((glyph, dx + shift, dy) for glyph, dx, dy in item.components)
+            units = max(0, round((letter - (after - k - 1) * width - origin) * font.scale))
+            out[k] = Placed(font.code(item.char, components, units), origin, units / font.scale, item.char,
+                            components, units)
+    return out
+
+
 def _number(value: float) -> bytes:
     return (b"%d" % value) if float(value).is_integer() else (b"%.3f" % value).rstrip(b"0").rstrip(b".")
 
@@ -491,7 +526,7 @@ class _Recoding:
             placed += [Placed(font.code(p.char, p.components, p.units), start + p.offset, p.units / scale, p.char,
                               p.components, p.units) for p in plan]
             index = after
-        placed = _narrow_gaps(font, placed)
+        placed = _lead_marks(font, _narrow_gaps(font, placed))
         if placed and placed[-1].char == "-" and any(_ARABIC.match(item.char) for item in placed):
             # A right-to-left line that opens with a hyphen-minus has it at its right end, where
             # poppler takes it for a hyphenated word: it drops it and runs the next line on
