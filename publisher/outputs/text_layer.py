@@ -419,13 +419,14 @@ def _narrow_gaps(font: _Font, placed: list[Placed]) -> list[Placed]:
 
 def _lead_marks(font: _Font, placed: list[Placed]) -> list[Placed]:
     """A word's leading marks (on a right-to-left word's last letter, drawn before it) take their
-    boxes out of the word gap before them, up to MARK_LEAD of it. pdf.js neither advances over a
+    boxes out of the word gap before them, up to MARK_LEAD of it (at a line's start, boxes of
+    their own). pdf.js neither advances over a
     mark nor measures from it: the letter after leading marks is measured from the word before,
     and a gap over 0.1 em puts a second space between the marks and their letter; poppler wants
     each mark 0.1 em from the character before it."""
     out = list(placed)
-    for index in range(1, len(out)):
-        if not (_is_mark(out[index].char) and out[index].units == 0 and out[index - 1].char.isspace()):
+    for index in range(len(out)):
+        if not (_is_mark(out[index].char) and out[index].units == 0 and (index == 0 or out[index - 1].char.isspace())):
             continue
         after = index
         while after < len(out) and _is_mark(out[after].char):
@@ -433,10 +434,13 @@ def _lead_marks(font: _Font, placed: list[Placed]) -> list[Placed]:
         before = index - 1
         while before >= 0 and out[before].char.isspace():
             before -= 1
-        if after == len(out) or before < 0:
+        if after == len(out):
             continue
         letter = out[after].origin
-        room = letter - (out[before].origin + out[before].advance) - MARK_LEAD
+        if before < 0:  # the line's first characters: nothing before them to keep off
+            room = MARK_BOX * (after - index)
+        else:
+            room = letter - (out[before].origin + out[before].advance) - MARK_LEAD
         if room <= 0:
             continue
         width = room / (after - index)
