@@ -4,14 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test setup system lint bench bench-tools clean
+.PHONY: demo test test-tools setup system lint bench bench-tools clean
 
 demo: setup
 	$(BIN)/publisher build articles/ --out dist/
 
-test: setup
+test: setup test-tools
 	$(BIN)/ruff check publisher tests
 	$(BIN)/python -m pytest -q
+
+# pdf.js, the viewer of Firefox and most web pages, for the tests that read PDFs as viewers do.
+test-tools: .cache/pdfjs/node_modules/pdfjs-dist/package.json
+
+.cache/pdfjs/node_modules/pdfjs-dist/package.json:
+	mkdir -p .cache/pdfjs
+	[ -f .cache/pdfjs/package.json ] || echo '{"name": "publisher-test-tools", "private": true}' > .cache/pdfjs/package.json
+	cd .cache/pdfjs && npm install --silent --no-audit --no-fund pdfjs-dist@4
 
 # Speed beside bare WeasyPrint and pandoc; results in bench/results/ (never asserted in tests).
 bench: setup bench-tools

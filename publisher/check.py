@@ -4,6 +4,7 @@ how much of its source's text comes back out of it. An EPUB: EPUBCheck."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -15,24 +16,57 @@ from pathlib import Path
 
 from publisher.errors import EnvironmentProblem, InputError
 
-# Word recall, counted the way ../shared/tools/fidelity.py counts it: NFKC (presentation forms to
-# letters), no tashkeel or tatweel, Arabic-Indic digits as ASCII, a number equal to its reversal
-# (some extractors reverse digits inside right-to-left lines).
-_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# Words as a reader searches for them in a viewer: tashkeel and tatweel dropped, Arabic-Indic
+# digits read as ASCII and a number equal to its reversal (some viewers reverse digits inside
+# right-to-left lines), but no NFKC: a lam-alef extracted as U+FEFB is not the word a reader types.
+_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _WORD = re.compile(r"[\u0621-\u063a\u0641-\u064a\u066e-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc\u06ff]+|[A-Za-z]+|[0-9]+")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 MIN_RECALL = 0.99
 
 
+def tokens(text: str) -> list[str]:
+    """The words of `text` in order, as a viewer's search box matches them."""
+    text = unicodedata.normalize("NFC", text).translate(_DIGITS)
+    return [min(w, w[::-1]) if w.isdigit() else w for w in _WORD.findall(_MARKS.sub("", text))]
+
+
 def words(text: str) -> Counter:
-    text = unicodedata.normalize("NFKC", text).translate(_DIGITS)
-    return Counter(min(w, w[::-1]) if w.isdigit() else w for w in _WORD.findall(_MARKS.sub("", text)))
+    return Counter(tokens(text))
 
 
 def recall(source: str, extracted: str) -> float:
+    """The share of the source's words found in the extracted text."""
     wanted, got = words(source), words(extracted)
     total = sum(wanted.values())
     return sum(min(n, got[w]) for w, n in wanted.items()) / total if total else 1.0
+
+
+def phrase(source: str, extracted: str) -> float:
+    """The share of the source's adjacent word pairs found adjacent and in order: a quoted phrase
+    searched for, a sentence read aloud."""
+    want, have = tokens(source), tokens(extracted)
+    want, have = Counter(itertools.pairwise(want)), Counter(itertools.pairwise(have))
+    total = sum(want.values())
+    return sum(min(n, have[p]) for p, n in want.items()) / total if total else 1.0
+
+
+def viewer_texts(path: Path) -> dict[str, str]:
+    """The text each viewer engine at hand finds in the PDF: PDFium (Chrome, Edge), poppler
+    (Evince, Okular, pdftotext, when installed) and pypdf."""
+    import pypdf
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        texts = {"pdfium": "\n".join(page.get_textpage().get_text_range() for page in document)}
+    finally:
+        document.close()
+    if shutil.which("pdftotext"):
+        texts["poppler"] = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                                          text=True, check=False).stdout
+    texts["pypdf"] = "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+    return texts
 
 
 @dataclass
@@ -136,17 +170,17 @@ def _text_recall(report: Report, reader, path: Path, source: Path, min_recall: f
             raise item
         texts.append(item.visible_text)
     wanted = "\n".join(texts)
-    extracted = {"pypdf": "\n".join(page.extract_text() or "" for page in reader.pages)}
-    if shutil.which("pdftotext"):
-        extracted["pdftotext"] = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                                                check=False).stdout
-    for name, text in extracted.items():
+    for name, text in viewer_texts(path).items():
         value = recall(wanted, text)
-        missing = list((words(wanted) - words(text)).elements())[:6]
-        shown = f"{value:.4f}" + (f"  missing: {' '.join(missing)}" if missing else "")
-        report.facts.append((f"recall ({name})", shown))
-        if name == "pypdf" and value < min_recall:
-            report.problems.append(f"only {value:.1%} of the source's words come back out of the text (pypdf)")
+        lost = list((words(wanted) - words(text)).elements())
+        shown = f"words {value:.4f}, phrases {phrase(wanted, text):.4f}"
+        if lost:
+            shown += f"; not found: {' '.join(lost[:8])}" + (f" (+{len(lost) - 8} more)" if len(lost) > 8 else "")
+        report.facts.append((f"text ({name})", shown))
+        if name == "pdfium" and value < min_recall:
+            report.problems.append(f"a reader searching in Chrome (PDFium) finds only {value:.1%} of the source's "
+                                   f"words; not found: {' '.join(lost[:8])}")
+
 
 
 def check_epub(path: Path) -> Report:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Make sure the system libraries publisher needs are present: Pango (WeasyPrint's text engine),
 # HarfBuzz subsetting (fast font embedding), a Java runtime (EPUBCheck), poppler-utils (pdffonts
-# and pdftotext, used by the checks and the tests). Installs them with apt-get when run as root
+# and pdftotext, used by the checks and the tests), Node and npm (pdf.js, Firefox's viewer, for the tests). Installs them with apt-get when run as root
 # on Debian or Ubuntu; otherwise prints the exact command and fails.
 set -u
 
@@ -19,6 +19,8 @@ has_lib 'libpangoft2-1.0.so.0' || missing="$missing libpangoft2-1.0-0"
 has_lib 'libharfbuzz-subset.so.0' || missing="$missing libharfbuzz-subset0"
 command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
 command -v pdffonts >/dev/null 2>&1 || missing="$missing poppler-utils"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 [ -z "$missing" ] && exit 0
 
