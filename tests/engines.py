@@ -12,6 +12,7 @@ read as U+FEFB is not the word a reader types) and phrases (adjacent word pairs,
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -44,7 +45,7 @@ def strict_recall(source: str, extracted: str) -> float:
 
 def phrase_recall(source: str, extracted: str) -> float:
     src, got = strict_words(source), strict_words(extracted)
-    want, have = Counter(zip(src, src[1:], strict=False)), Counter(zip(got, got[1:], strict=False))
+    want, have = Counter(itertools.pairwise(src)), Counter(itertools.pairwise(got))
     return sum(min(n, have[p]) for p, n in want.items()) / max(1, sum(want.values()))
 
 
@@ -55,7 +56,7 @@ def lost(source: str, extracted: str) -> list[str]:
 @cache
 def _pdfjs_ready() -> None:
     if shutil.which("node") is None or not (PDFJS / "node_modules" / "pdfjs-dist").is_dir():
-        pytest.fail("pdf.js is not installed: run 'make test-tools' (Node and npm install pdfjs-dist 4 in .cache/pdfjs)")
+        pytest.fail("pdf.js is not installed: run 'make test-tools' (npm installs pdfjs-dist 4 in .cache/pdfjs)")
 
 
 def extract(pdf: Path, engine: str) -> str:

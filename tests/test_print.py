@@ -193,7 +193,8 @@ def test_dpi_caps_image_resolution(tmp_path, rich_article):
 def test_check_reports_a_good_pdf_and_epub(samples):
     run = publisher("check", samples / SEED_PDF, samples / "000_96635321e4ee60bd.epub", "--source", SEED)
     assert run.code == 0, run.stdout
-    assert "recall (pypdf):    1.0000" in run.stdout and "0 fatals, 0 errors, 0 warnings" in run.stdout
+    assert "text (pdfium):" in run.stdout and "words 1.0000" in run.stdout
+    assert "0 fatals, 0 errors, 0 warnings" in run.stdout
 
 
 def test_check_finds_a_system_font_and_a_broken_epub(tmp_path):

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import FIXTURES, make_export, needs_poppler, publisher
 from engines import scores
+
+from conftest import FIXTURES, make_export, needs_poppler, publisher
 
 HARD = FIXTURES / "viewers" / "hard-words.md"
 SYMBOLS = FIXTURES / "viewers" / "symbols.md"

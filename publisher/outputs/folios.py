@@ -167,7 +167,7 @@ class Stamp:
 
 
 _TM = re.compile(rb"^(1 0 0 -?1 )(-?[\d.]+)( -?[\d.]+ Tm)$")
-_TJ = re.compile(rb"^\[((?:<[0-9a-f]{4}>0)+)\] TJ$")
+_TJ = re.compile(rb"^\[((?:<[0-9a-f]{4}>0?)+)\] TJ$")  # WeasyPrint's form, or the text layer's (no zeros)
 _STATE = (b"cm", b"gs", b"rg", b"RG", b"g", b"G", b"k", b"K", b"cs", b"CS", b"sc", b"SC", b"scn", b"SCN")
 
 

@@ -45,6 +45,12 @@ def glyph_count(data: bytes) -> int:
     return struct.unpack_from(">H", _tables(data)[b"maxp"], 4)[0]
 
 
+def advances(data: bytes) -> list[int]:
+    """Each glyph's advance width, in font units."""
+    tables = _tables(data)
+    return [advance for advance, _ in _metrics(tables, struct.unpack_from(">H", tables[b"maxp"], 4)[0])]
+
+
 def _offsets(tables: dict[bytes, bytes]) -> list[int]:
     count = struct.unpack_from(">H", tables[b"maxp"], 4)[0]
     loca = tables[b"loca"]

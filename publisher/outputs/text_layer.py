@@ -126,8 +126,7 @@ class _Font:
         self.texts = glyph_text.glyph_texts(path, font.to_unicode)
         self.words = glyph_text.words_for(path) if path else glyph_text.Words("")
         self.program = font.file_content
-        self.natural = dict(enumerate(a for a, _ in font_program._metrics(
-            font_program._tables(self.program), font_program.glyph_count(self.program))))
+        self.natural = dict(enumerate(font_program.advances(self.program)))
         self.scale = font.upem / 1000  # font units a thousandth of an em
         # New codes start past every id WeasyPrint used (its stand-ins for missing glyphs included).
         self.start = max(font_program.glyph_count(self.program), font.glyph_count, max(font.widths, default=0) + 1)
