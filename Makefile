@@ -11,7 +11,7 @@ demo: setup
 
 test: setup test-tools
 	$(BIN)/ruff check publisher tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # pdf.js, the viewer of Firefox and most web pages, for the tests that read PDFs as viewers do.
 test-tools: .cache/pdfjs/node_modules/pdfjs-dist/package.json
