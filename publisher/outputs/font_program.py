@@ -62,11 +62,11 @@ def _offsets(tables: dict[bytes, bytes]) -> list[int]:
 def _metrics(tables: dict[bytes, bytes], count: int) -> list[tuple[int, int]]:
     long_count = struct.unpack_from(">H", tables[b"hhea"], 34)[0]
     hmtx = tables[b"hmtx"]
-    metrics = [struct.unpack_from(">Hh", hmtx, 4 * index) for index in range(long_count)]
+    pairs = struct.unpack_from(f">{2 * long_count}h", hmtx)
+    metrics = list(zip([a & 0xFFFF for a in pairs[0::2]], pairs[1::2], strict=True))
     last = metrics[-1][0] if metrics else 0
-    metrics += [(last, struct.unpack_from(">h", hmtx, 4 * long_count + 2 * (index - long_count))[0])
-                for index in range(long_count, count)]
-    return metrics
+    bearings = struct.unpack_from(f">{count - long_count}h", hmtx, 4 * long_count) if count > long_count else ()
+    return metrics + [(last, bearing) for bearing in bearings]
 
 
 class _Glyphs:
@@ -168,8 +168,8 @@ def append_glyphs(data: bytes, start: int, added: list[Added]) -> bytes:
     tables[b"head"] = bytes(head)
     tables[b"glyf"] = b"".join(glyf)
     tables[b"loca"] = (struct.pack(f">{len(offsets)}I", *offsets) if long_loca
-                       else struct.pack(f">{len(offsets)}H", *(offset // 2 for offset in offsets)))
-    tables[b"hmtx"] = b"".join(struct.pack(">Hh", advance, left) for advance, left in metrics)
+                       else struct.pack(f">{len(offsets)}H", *[offset >> 1 for offset in offsets]))
+    tables[b"hmtx"] = struct.pack(f">{2 * total}H", *[value & 0xFFFF for pair in metrics for value in pair])
     hhea = bytearray(tables[b"hhea"])
     struct.pack_into(">H", hhea, 34, total)
     struct.pack_into(">H", hhea, 10, max(struct.unpack_from(">H", hhea, 10)[0], *(a for a, _ in metrics)))

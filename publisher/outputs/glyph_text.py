@@ -69,6 +69,7 @@ class Words:
     def __init__(self, path: str):
         self.path = path
         self.by_glyphs: dict[tuple[int, ...], Clusters] = {}
+        self.plain_words: dict[tuple[int, ...], tuple[str, ...] | None] = {}
         self.seen: set[str] = set()
 
     def add(self, text: str) -> None:
@@ -79,6 +80,18 @@ class Words:
 
     def get(self, glyphs: tuple[int, ...]) -> Clusters | None:
         return self.by_glyphs.get(glyphs)
+
+    def plain(self, glyphs: tuple[int, ...]) -> tuple[str, ...] | None:
+        """The word's characters, one a glyph in drawing order, when each glyph stands for one
+        character that is not a mark (most words); None otherwise."""
+        found = self.plain_words.get(glyphs, False)
+        if found is False:
+            clusters = self.by_glyphs.get(glyphs)
+            found = None if clusters is None or not all(
+                len(text) == 1 and len(indices) == 1 and unicodedata.category(text) != "Mn"
+                for text, indices in clusters) else tuple(text for text, _ in clusters)
+            self.plain_words[glyphs] = found
+        return found
 
 
 @functools.cache

@@ -30,6 +30,7 @@ corpus articles: see README (Searchable Arabic).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -118,6 +119,12 @@ def set_text(document, font_path: FontPath) -> dict[str, str]:
 _PLANS: dict[str | None, dict[tuple, tuple]] = {}  # font file -> a word's glyphs where drawn -> its codes' plan
 
 
+@functools.cache
+def _advances(path: str) -> dict[int, int]:
+    """The advance of every glyph of a font file: WeasyPrint's cuts keep the ids and advances."""
+    return dict(enumerate(font_program.advances(Path(path).read_bytes())))
+
+
 class _Font:
     """One embedded font's codes in this document."""
 
@@ -126,7 +133,7 @@ class _Font:
         self.texts = glyph_text.glyph_texts(path, font.to_unicode)
         self.words = glyph_text.words_for(path) if path else glyph_text.Words("")
         self.program = font.file_content
-        self.natural = dict(enumerate(font_program.advances(self.program)))
+        self.natural = dict(_advances(path) if path else enumerate(font_program.advances(self.program)))
         self.scale = font.upem / 1000  # font units a thousandth of an em
         # New codes start past every id WeasyPrint used (its stand-ins for missing glyphs included).
         self.start = max(font_program.glyph_count(self.program), font.glyph_count, max(font.widths, default=0) + 1)
@@ -137,6 +144,7 @@ class _Font:
         self.plans = _PLANS.setdefault(path, {}) if path else {}
         self.unicode: dict[int, str] = {}
         self.codes: dict[tuple, int] = {}
+        self.plan_codes: dict[int, tuple] = {}
         self.added: list[font_program.Added] = []
 
     def code(self, char: str, components: tuple, units: int) -> int:
@@ -341,8 +349,14 @@ class Planned(NamedTuple):
 def _plan(font: _Font, word: list[Drawn]) -> tuple[Planned, ...]:
     """The codes of a word. A slot drawing a letter is drawn where WeasyPrint drew the letter;
     marks and letters a ligature draws take boxes from the end of the letter before them."""
-    slots = _slots(font, word)
     end = max(d.x + (0 if _is_mark(font.text(d.glyph)) else font.font.widths.get(d.glyph, 0)) for d in word)
+    plain = font.words.plain(tuple(d.glyph for d in word))
+    if plain is not None and not any(d.rise for d in word):  # a glyph a letter: each its own box
+        start, scale = word[0].x, font.scale
+        edges = [d.x for d in word[1:]] + [end]
+        return tuple(Planned(char, ((d.glyph, 0, 0),), max(0, round((edge - d.x) * scale)), d.x - start)
+                     for char, d, edge in zip(plain, word, edges, strict=True))
+    slots = _slots(font, word)
     primaries = [_primary(font, slot) if slot.drawn and not slot.mark else None for slot in slots]
     bounds: list[float] = [p.x if p else 0.0 for p in primaries] + [end]
     index = 0
@@ -519,15 +533,19 @@ class _Recoding:
                 after += 1
             word = drawn[index:after]
             start = d.x
-            # Archives repeat their words: a word's plan is worked out once a process.
-            key = tuple((w.glyph, w.x - start, w.rise) for w in word)
+            # Archives repeat their words: a word's plan is worked out once a process. (Positions are
+            # sums of floats along the line: to a thousandth of a thousandth of an em, a word is one.)
+            key = tuple((w.glyph, round(w.x - start, 3), w.rise) for w in word)
             plan = plans.get(key)
             if plan is None:
                 if len(plans) > 100_000:
                     plans.clear()
                 plan = plans[key] = _plan(font, word)
-            placed += [Placed(font.code(p.char, p.components, p.units), start + p.offset, p.units / scale, p.char,
-                              p.components, p.units) for p in plan]
+            known = font.plan_codes.get(id(plan))
+            if known is None or known[0] is not plan:  # a word's codes, once a document
+                known = font.plan_codes[id(plan)] = (plan, [font.code(p.char, p.components, p.units) for p in plan])
+            placed += [Placed(code, start + p.offset, p.units / scale, p.char, p.components, p.units)
+                       for code, p in zip(known[1], plan, strict=True)]
             index = after
         placed = _lead_marks(font, _narrow_gaps(font, placed))
         if placed and placed[-1].char == "-" and any(_ARABIC.match(item.char) for item in placed):
