@@ -453,12 +453,14 @@ def inspect(
 def check(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="PDF and EPUB files.", show_default=False)],
     source: Annotated[Path | None, typer.Option(
-        "--source", help="The article a PDF was made from: report how many of its words come back out.")] = None,
-    min_recall: Annotated[float, typer.Option("--min-recall", help="With --source: the least share of words.")] = 0.99,
+        "--source", help="The article a PDF was made from: report the words and phrases Chrome (PDFium), "
+                         "Evince (poppler) and pypdf find, and the words a reader would not find.")] = None,
+    min_recall: Annotated[float, typer.Option(
+        "--min-recall", help="With --source: the least share of words Chrome's viewer must find.")] = 0.99,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one file a line.")] = False,
 ) -> None:
     """Check finished files. A PDF: fonts embedded and all from fonts/, page boxes, the standard it
-    declares, tagging, and with --source the text that comes back out. An EPUB: EPUBCheck.
+    declares, tagging, and with --source the text viewers find in it. An EPUB: EPUBCheck.
     Exit status 1 when something is wrong.
 
     \b
