@@ -498,7 +498,8 @@ class _Recoding:
         self.pdf = pdf
         self.fonts: dict[bytes, _Font] = {}
         for font in document.fonts.values():
-            if not font.bitmap and not font.used_in_forms:
+            # A program with CFF outlines takes no composites: its text stays as WeasyPrint wrote it.
+            if not font.bitmap and not font.used_in_forms and not font.file_content.startswith(b"OTTO"):
                 path = font_path(font.family, font.weight, bool(font.style))
                 self.fonts[font.hash.encode()] = _Font(font, str(path) if path else None)
         for path, text in set_text(document, font_path).items():
@@ -564,27 +565,34 @@ class _Recoding:
         self.lines += [(stream, line, b"") for line in (*(op.line for op in ops[1:]), *rises)]
 
     def apply(self) -> None:
+        """Every change worked out first (new font programs, maps, widths), then all made: an
+        error on the way leaves the PDF as WeasyPrint wrote it."""
         for font in self.fonts.values():
             if font.unicode:  # glyphs of text objects left as they were keep a text of their own
                 for glyph in font.font.widths:
                     font.unicode.setdefault(glyph, font.text(glyph))
         programs = {key: font_program.append_glyphs(font.program, font.start, font.added)
                     for key, font in self.fonts.items() if font.added}
-        for stream, index, line in self.lines:
-            stream.stream[index] = line
         by_name = {font.font.name: (key, font) for key, font in self.fonts.items() if font.unicode}
-        for item in self.pdf.objects:
+        changes: list[Callable[[], None]] = []
+        objects = self.pdf.objects
+        for item in objects:
             if not isinstance(item, dict) or item.get("BaseFont") not in by_name:
                 continue
             key, font = by_name[item["BaseFont"]]
             if "ToUnicode" in item:
-                self.pdf.objects[int(item["ToUnicode"].split()[0])].stream[:] = _cmap(font.unicode)
+                changes.append(_assign(objects[int(item["ToUnicode"].split()[0])].stream, _cmap(font.unicode)))
                 if key in programs and isinstance(item.get("Encoding"), bytes) and item["Encoding"].endswith(b" R"):
-                    _extend_encoding(self.pdf.objects[int(item["Encoding"].split()[0])], font)
+                    encoding = objects[int(item["Encoding"].split()[0])].stream
+                    changes.append(_assign(encoding, _extended_encoding(encoding, font)))
             if str(item.get("Subtype", "")).startswith("/CIDFontType"):
-                self._widths(item, font, programs.get(key))
+                changes += self._widths(item, font, programs.get(key))
+        for stream, index, line in self.lines:
+            stream.stream[index] = line
+        for change in changes:
+            change()
 
-    def _widths(self, item, font: _Font, program: bytes | None) -> None:
+    def _widths(self, item, font: _Font, program: bytes | None) -> list[Callable[[], None]]:
         import pydyf
 
         advances = {code: (font.added[code - font.start].advance if code >= font.start else font.natural.get(code, 0))
@@ -595,18 +603,25 @@ class _Recoding:
                 current = pydyf.Array()
                 array += [code, current]
             current.append(_number(round(advances[code], 3)))
-        item["W"] = array
+        changes = [lambda: item.__setitem__("W", array)]
         descriptor = self.pdf.objects[int(item["FontDescriptor"].split()[0])]
         if program is not None and "FontFile2" in descriptor:
             stream = self.pdf.objects[int(descriptor["FontFile2"].split()[0])]
-            stream.stream[:] = [program]
-            stream.extra["Length1"] = len(program)
+            changes += [_assign(stream.stream, [program]), lambda: stream.extra.__setitem__("Length1", len(program))]
         if "CIDSet" in descriptor:  # PDF/A-1: every CID the program holds
             cids = set(font.font.widths) | set(font.unicode)
             bits = bytearray((max(cids) // 8) + 1)
             for cid in cids:
                 bits[cid // 8] |= 0x80 >> (cid % 8)
-            self.pdf.objects[int(descriptor["CIDSet"].split()[0])].stream[:] = [bytes(bits)]
+            changes.append(_assign(self.pdf.objects[int(descriptor["CIDSet"].split()[0])].stream, [bytes(bits)]))
+        return changes
+
+
+def _assign(lines: list, new: list) -> Callable[[], None]:
+    def change() -> None:
+        lines[:] = new
+
+    return change
 
 
 def _cmap(entries: dict[int, str]) -> list[bytes]:
@@ -623,13 +638,13 @@ def _cmap(entries: dict[int, str]) -> list[bytes]:
     return [*lines, b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
 
 
-def _extend_encoding(encoding, font: _Font) -> None:
+def _extended_encoding(lines: list, font: _Font) -> list:
     """WeasyPrint's own encoding CMap (written when a glyph is missing) maps each code to its
     CID; the new codes are their own CIDs."""
     added = range(font.start, font.start + len(font.added))
-    end = next(i for i in range(len(encoding.stream) - 1, -1, -1) if encoding.stream[i] == b"endcmap")
-    lines = []
+    end = next(i for i in range(len(lines) - 1, -1, -1) if lines[i] == b"endcmap")
+    more = []
     for first in range(0, len(added), 100):
         chunk = added[first:first + 100]
-        lines += [b"%d begincidchar" % len(chunk), *(b"<%04x> %d" % (code, code) for code in chunk), b"endcidchar"]
-    encoding.stream[end:end] = lines
+        more += [b"%d begincidchar" % len(chunk), *(b"<%04x> %d" % (code, code) for code in chunk), b"endcidchar"]
+    return [*lines[:end], *more, *lines[end:]]
