@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from engines import scores
+from engines import extract, scores, strict_recall
 
 from conftest import FIXTURES, make_export, needs_poppler, publisher
 
@@ -51,9 +51,10 @@ def test_every_viewer_finds_every_word(tmp_path, standard):
             assert phrase >= 0.95, (engine, phrase)  # the title, byline and date break a few pairs
 
 
-@pytest.mark.parametrize("standard", ["pdf/a-3b", "pdf/ua-1", ""])
+@pytest.mark.parametrize("standard", ["pdf/a-3b", "pdf/ua-1", "pdf/a-1b", ""])
 def test_widths_are_the_embedded_fonts_own(tmp_path, standard):
-    """PDF/A and PDF/UA validators compare every /W entry with the font program's advance."""
+    """PDF/A and PDF/UA validators compare every /W entry with the font program's advance (and
+    PDF/A-1 every code with the CIDSet of glyphs the program holds)."""
     from fontTools.ttLib import TTFont
 
     pdf = built(tmp_path, HARD, *(("--pdf-standard", standard) if standard else ()))
@@ -71,6 +72,9 @@ def test_widths_are_the_embedded_fonts_own(tmp_path, standard):
                 glyph = int(widths[index]) + offset
                 assert abs(float(width) - advances[order[glyph]][0] * scale) < 0.001, (font["/BaseFont"], glyph)
                 checked += 1
+                if "/CIDSet" in descendant["/FontDescriptor"]:
+                    bits = descendant["/FontDescriptor"]["/CIDSet"].get_object().get_data()
+                    assert bits[glyph // 8] & (0x80 >> glyph % 8), (font["/BaseFont"], glyph)
     assert checked > 100
     metadata = reader.trailer["/Root"].get("/Metadata")
     xmp = metadata.get_object().get_data().decode() if metadata else ""
@@ -78,6 +82,9 @@ def test_widths_are_the_embedded_fonts_own(tmp_path, standard):
         assert re.search(r"pdfaid:part(=\"|>)3", xmp) and re.search(r"pdfaid:conformance(=\"|>)B", xmp)
     elif standard == "pdf/ua-1":
         assert re.search(r"pdfuaid:part(=\"|>)1", xmp)
+    elif standard == "pdf/a-1b":
+        assert re.search(r"pdfaid:part(=\"|>)1", xmp)
+        assert strict_recall(source_text(HARD), extract(pdf, "pdfium")) == 1.0
 
 
 @needs_poppler
@@ -92,8 +99,6 @@ def test_symbols_come_from_a_bundled_face_and_back_out(tmp_path):
     results = scores(source_text(SYMBOLS), pdf)
     assert all(strict == 1.0 for strict, _, _ in results.values()), results
     symbols = "●■▪►★✓✔×•…€£™©→←↑↓😀😂👍❤🔥✅❌⭐📞🌍🏆🎉👉"
-    from engines import extract
-
     poppler, pdfium = extract(pdf, "poppler"), extract(pdf, "pdfium")
     assert [s for s in symbols if s not in poppler] == []
     # PDFium writes … and ™ as ... and TM in right-to-left lines (its compatibility normalisation,

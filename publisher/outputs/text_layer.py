@@ -581,10 +581,10 @@ class _Recoding:
                 continue
             key, font = by_name[item["BaseFont"]]
             if "ToUnicode" in item:
-                changes.append(_assign(objects[int(item["ToUnicode"].split()[0])].stream, _cmap(font.unicode)))
+                changes.append(_assign(objects[int(item["ToUnicode"].split()[0])], _cmap(font.unicode)))
                 if key in programs and isinstance(item.get("Encoding"), bytes) and item["Encoding"].endswith(b" R"):
-                    encoding = objects[int(item["Encoding"].split()[0])].stream
-                    changes.append(_assign(encoding, _extended_encoding(encoding, font)))
+                    encoding = objects[int(item["Encoding"].split()[0])]
+                    changes.append(_assign(encoding, _extended_encoding(list(encoding.stream), font)))
             if str(item.get("Subtype", "")).startswith("/CIDFontType"):
                 changes += self._widths(item, font, programs.get(key))
         for stream, index, line in self.lines:
@@ -607,19 +607,21 @@ class _Recoding:
         descriptor = self.pdf.objects[int(item["FontDescriptor"].split()[0])]
         if program is not None and "FontFile2" in descriptor:
             stream = self.pdf.objects[int(descriptor["FontFile2"].split()[0])]
-            changes += [_assign(stream.stream, [program]), lambda: stream.extra.__setitem__("Length1", len(program))]
+            changes += [_assign(stream, [program]), lambda: stream.extra.__setitem__("Length1", len(program))]
         if "CIDSet" in descriptor:  # PDF/A-1: every CID the program holds
             cids = set(font.font.widths) | set(font.unicode)
             bits = bytearray((max(cids) // 8) + 1)
             for cid in cids:
                 bits[cid // 8] |= 0x80 >> (cid % 8)
-            changes.append(_assign(self.pdf.objects[int(descriptor["CIDSet"].split()[0])].stream, [bytes(bits)]))
+            changes.append(_assign(self.pdf.objects[int(descriptor["CIDSet"].split()[0])], [bytes(bits)]))
         return changes
 
 
-def _assign(lines: list, new: list) -> Callable[[], None]:
+def _assign(stream, lines: list) -> Callable[[], None]:
+    """A change to make: `stream`'s lines replaced (pydyf keeps some as tuples)."""
+
     def change() -> None:
-        lines[:] = new
+        stream.stream = lines
 
     return change
 
