@@ -51,6 +51,15 @@ def test_every_viewer_finds_every_word(tmp_path, standard):
             assert phrase >= 0.95, (engine, phrase)  # the title, byline and date break a few pairs
 
 
+@needs_poppler
+def test_table_cells_keep_their_words_apart(tmp_path):
+    """WeasyPrint draws a right-to-left row's cells right to left: without the line's pieces put
+    in visual order, pdf.js and pypdf ran the last word of a cell into the next cell's first."""
+    table = FIXTURES / "viewers" / "table.md"
+    for engine, (strict, _, lost) in scores(source_text(table), built(tmp_path, table)).items():
+        assert strict == 1.0, (engine, lost)
+
+
 @pytest.mark.parametrize("standard", ["pdf/a-3b", "pdf/ua-1", "pdf/a-1b", ""])
 def test_widths_are_the_embedded_fonts_own(tmp_path, standard):
     """PDF/A and PDF/UA validators compare every /W entry with the font program's advance (and

@@ -587,8 +587,11 @@ class _Recoding:
                     changes.append(_assign(encoding, _extended_encoding(list(encoding.stream), font)))
             if str(item.get("Subtype", "")).startswith("/CIDFontType"):
                 changes += self._widths(item, font, programs.get(key))
+        edited = {id(stream): stream for stream, _, _ in self.lines}
         for stream, index, line in self.lines:
             stream.stream[index] = line
+        for stream in edited.values():
+            stream.stream = _in_visual_order(stream.stream)
         for change in changes:
             change()
 
@@ -615,6 +618,92 @@ class _Recoding:
                 bits[cid // 8] |= 0x80 >> (cid % 8)
             changes.append(_assign(self.pdf.objects[int(descriptor["CIDSet"].split()[0])], [bytes(bits)]))
         return changes
+
+
+def _in_visual_order(lines: list) -> list:
+    """The text of each line drawn left to right. WeasyPrint draws a line's boxes in the order of
+    the document, right to left in a right-to-left line (table cells, a bold word, a link), each
+    from its own Tm; pdf.js cuts its text into items at the jump back to the left and joins them
+    with no space (the cells' words run together), and MuPDF and pypdf keep such pieces in the
+    order they are drawn. Within one text object, the pieces that share a baseline are put in
+    the order of their x, each with its own font; a text object holding anything but Tm, Tf, Ts
+    and TJ (marked content, colour) is left as it is."""
+    out: list = []
+    font: bytes | None = None  # the Tf line in force
+    rise = b"0 Ts"
+    stack: list = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line == b"BT":
+            end = next((k for k in range(index + 1, len(lines)) if lines[k] == b"ET"), None)
+            if end is None:
+                return lines
+            block, font, rise = _block_in_visual_order(lines[index + 1:end], font, rise)
+            out += [b"BT", *block, b"ET"]
+            index = end + 1
+            continue
+        if line == b"q":
+            stack.append((font, rise))
+        elif line == b"Q" and stack:
+            font, rise = stack.pop()
+        elif isinstance(line, bytes) and _TF.match(line):
+            font = line
+        out.append(line)
+        index += 1
+    return out
+
+
+def _block_in_visual_order(block: list, font: bytes | None, rise: bytes) -> tuple[list, bytes | None, bytes]:
+    """A text object's lines with each baseline's pieces ordered by x, and the Tf and Ts lines in
+    force after it."""
+    lines = [part for line in block if isinstance(line, bytes) for part in line.split(b"\n") if part]
+    pieces: list[tuple[tuple[float, float] | None, list[bytes]]] = []  # ((y, x), lines) from each Tm
+    states: list[tuple[bytes | None, bytes]] = []
+    for line in lines:
+        if line.endswith(b"Tm"):
+            try:
+                numbers = [float(v) for v in line.split()[:6]]
+            except ValueError:
+                return block, font, rise
+            if numbers[:4] != [1, 0, 0, -1]:
+                return block, font, rise
+            pieces.append(((numbers[5], numbers[4]), [line]))
+            states.append((font, rise))
+        elif _TF.match(line) or _TS.match(line) or (line.startswith(b"[") and line.endswith(b"TJ")):
+            if not pieces:
+                return block, font, rise  # text before any Tm: not one of WeasyPrint's
+            pieces[-1][1].append(line)
+            if _TF.match(line):
+                font = line
+            elif _TS.match(line):
+                rise = line
+        else:
+            return block, font, rise
+    final = (font, rise)
+    order = list(range(len(pieces)))
+    start = 0
+    while start < len(pieces):
+        after = start + 1
+        while after < len(pieces) and abs(pieces[after][0][0] - pieces[start][0][0]) < 0.01:
+            after += 1
+        order[start:after] = sorted(order[start:after], key=lambda k: pieces[k][0][1])
+        start = after
+    if order == sorted(order):
+        return block, font, rise
+    out: list[bytes] = []
+    for k in order:
+        tm, *rest = pieces[k][1]
+        piece_font, piece_rise = states[k]
+        out.append(tm)
+        if piece_font is not None and not (rest and _TF.match(rest[0])):
+            out.append(piece_font)
+        out.append(piece_rise)
+        out += rest
+    if final[0] is not None:
+        out.append(final[0])
+    out.append(final[1])
+    return out, font, rise
 
 
 def _assign(stream, lines: list) -> Callable[[], None]:
