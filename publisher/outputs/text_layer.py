@@ -24,8 +24,9 @@ its /W says, so W equals the font's widths in PDF/A and PDF/UA too. Outlines sta
 WeasyPrint drew them; composites are drawn from one origin, so a renderer that snaps each
 glyph's origin to whole pixels may draw a mark or a connector one pixel from where it drew it.
 A word gap too wide for pdf.js and MuPDF (justified narrow columns) is narrowed for them by
-widening the box of the letter before it. Measured with ../shared/tools/viewers.py on 398
-corpus articles: see README (Searchable Arabic).
+widening the box of the letter before it, and the pieces of a line (table cells, a bold word) are
+drawn left to right within their text object, as every viewer expects to read them. Measured
+with ../shared/tools/viewers.py on 398 corpus articles: see README (Searchable Arabic).
 """
 
 from __future__ import annotations
