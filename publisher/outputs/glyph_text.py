@@ -73,6 +73,10 @@ class Words:
         self.seen: set[str] = set()
 
     def add(self, text: str) -> None:
+        if len(self.seen) > 200_000:  # a long-lived worker: start again rather than grow
+            self.seen.clear()
+            self.by_glyphs.clear()
+            self.plain_words.clear()
         for run in set(ARABIC_RUN.findall(text)) - self.seen:
             self.seen.add(run)
             glyphs, clusters = drawn_word(self.path, run)
@@ -163,8 +167,14 @@ def cmap_texts(path: str) -> dict[int, str]:
     return texts
 
 
-def glyph_texts(path: str | None, weasyprint: dict[int, str]) -> dict[int, str]:
-    """glyph id -> its text when no shaped word says better: probes, cmap, WeasyPrint's map."""
-    if path is None:
-        return dict(weasyprint)
-    return {**weasyprint, **cmap_texts(path), **probe_texts(path)}
+@functools.cache
+def font_texts(path: str) -> dict[int, str]:
+    """glyph id -> its text when no shaped word says better: the probes', else the cmap's (once
+    a process; WeasyPrint's own map stands behind it, for the glyphs neither knows)."""
+    return {**cmap_texts(path), **probe_texts(path)}
+
+
+@functools.cache
+def font_spaces(path: str) -> frozenset[int]:
+    """The glyphs whose text is white space."""
+    return frozenset(glyph for glyph, text in font_texts(path).items() if text.isspace())

@@ -131,7 +131,8 @@ class _Font:
 
     def __init__(self, font, path: str | None):
         self.font = font
-        self.texts = glyph_text.glyph_texts(path, font.to_unicode)
+        self.known = glyph_text.font_texts(path) if path else {}
+        self.fallback = font.to_unicode  # WeasyPrint's map, for glyphs neither probes nor cmap know
         self.words = glyph_text.words_for(path) if path else glyph_text.Words("")
         self.program = font.file_content
         self.natural = dict(_advances(path) if path else enumerate(font_program.advances(self.program)))
@@ -141,7 +142,8 @@ class _Font:
         self.missing = set(font.missing.values())  # WeasyPrint's stand-ins for glyphs no font has
         for glyph in self.missing:
             self.natural[glyph] = round(font.widths.get(glyph, 0) * self.scale)
-        self.spaces = {glyph for glyph, text in self.texts.items() if text and text.isspace()}
+        self.spaces = (glyph_text.font_spaces(path) if path else frozenset()) | {
+            glyph for glyph, text in font.to_unicode.items() if glyph not in self.known and text and text.isspace()}
         self.plans = _PLANS.setdefault(path, {}) if path else {}
         self.unicode: dict[int, str] = {}
         self.codes: dict[tuple, int] = {}
@@ -164,7 +166,8 @@ class _Font:
         return code
 
     def text(self, glyph: int) -> str:
-        return self.texts.get(glyph, "")
+        text = self.known.get(glyph)
+        return self.fallback.get(glyph, "") if text is None else text
 
 
 # Reading the content streams --------------------------------------------------------------
