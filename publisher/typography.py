@@ -14,12 +14,12 @@ from lxml import html as lxml_html
 
 from publisher.arabic import digits as write_digits
 
-# A run of Latin words ("Saudi Aramco", "SCADA", "iPhone 15 Pro") with what joins them inside.
 # A run of Latin words ("Saudi Aramco", "SCADA", "iPhone 15 Pro") with what joins them inside, or
 # a number written left to right in groups: a telephone number ("+966 11 123 4567"), whose groups
 # the bidi algorithm would otherwise reverse inside Arabic. (Ranges such as 10-15 and dates are left
 # to the algorithm, which orders them as Arabic readers expect.)
-LATIN_RUN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f0-9]*(?:[ .\-'’&/+_:@][A-Za-z\u00c0-\u024f0-9]+)*"
+LATIN_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # not × (U+00D7) or ÷ (U+00F7)
+LATIN_RUN = re.compile(rf"[{LATIN_LETTER}][{LATIN_LETTER}0-9]*(?:[ .\-'’&/+_:@][{LATIN_LETTER}0-9]+)*"
                        r"|\+\d{1,4}(?:[ \-]\d{1,5}){1,5}\b|\b\d{2,5}(?: \d{2,5}){2,4}\b")
 # Elements whose text is left as it is: already isolated, or not prose.
 KEEP = frozenset({"bdi", "bdo", "code", "pre", "kbd", "samp", "script", "style"})

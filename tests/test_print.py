@@ -290,3 +290,13 @@ def test_telephone_numbers_are_isolated(tmp_path):
     article.write_text("# اتصال\n\nللاستفسار اتصلوا على +966 11 123 4567 من الأحد إلى الخميس.\n", encoding="utf-8")
     assert publisher("build", article, "--out", tmp_path, "-f", "html").code == 0
     assert "<bdi>+966 11 123 4567</bdi>" in (tmp_path / "phone.html").read_text(encoding="utf-8")
+
+
+def test_signs_are_not_latin_letters(tmp_path):
+    """× and ÷ sit among the Latin-1 letters: taken for one, "200×200" was cut in two bidi runs,
+    and tagged PDF drew its halves in separate boxes (pdf.js read "200200×")."""
+    article = tmp_path / "signs.md"
+    article.write_text("# مساحة\n\nانتشر الحريق بمساحة 200×200 متر، وقسمة 10÷2 في تقرير Müller.\n", encoding="utf-8")
+    assert publisher("build", article, "--out", tmp_path, "-f", "html").code == 0
+    page = html.fromstring((tmp_path / "signs.html").read_text(encoding="utf-8"))
+    assert [b.text for b in page.iter("bdi")] == ["Müller"]

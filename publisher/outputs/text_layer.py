@@ -631,31 +631,153 @@ def _in_visual_order(lines: list) -> list:
     with no space (the cells' words run together), and MuPDF and pypdf keep such pieces in the
     order they are drawn. Within one text object, the pieces that share a baseline are put in
     the order of their x, each with its own font; a text object holding anything but Tm, Tf, Ts
-    and TJ (marked content, colour) is left as it is."""
+    and TJ (marked content, colour) is left as it is. In tagged PDF (PDF/UA) each box is a
+    marked-content sequence of its own (/Span <</MCID n>> BDC ... BT ... ET EMC): consecutive
+    sequences on one baseline are put in the order of their x in the same way, each with the
+    colour and text state it was drawn with. The structure tree names them by MCID, so the order
+    a screen reader follows does not change."""
     out: list = []
-    font: bytes | None = None  # the Tf line in force
-    rise = b"0 Ts"
-    stack: list = []
+    state: dict[bytes, tuple[bytes, ...]] = {b"Ts": (b"0 Ts",)}  # the state operators in force
+    stack: list[dict[bytes, tuple[bytes, ...]]] = []
+    group: list[_Sequence] = []  # marked sequences on one baseline, not written yet
     index = 0
     while index < len(lines):
+        sequence = _marked_sequence(lines, index, state)
+        if sequence is not None and group and abs(sequence.key[0] - group[0].key[0]) >= 0.01:
+            out += _sequences_in_visual_order(group)
+            group = []
+        if sequence is not None:
+            group.append(sequence)
+            state = sequence.after
+            index = sequence.end
+            continue
+        if group:
+            out += _sequences_in_visual_order(group)
+            group = []
         line = lines[index]
         if line == b"BT":
             end = next((k for k in range(index + 1, len(lines)) if lines[k] == b"ET"), None)
             if end is None:
                 return lines
-            block, font, rise = _block_in_visual_order(lines[index + 1:end], font, rise)
+            block, font, rise = _block_in_visual_order(lines[index + 1:end], *_text_state(state))
             out += [b"BT", *block, b"ET"]
+            state = _with_text_state(state, font, rise)
             index = end + 1
             continue
         if line == b"q":
-            stack.append((font, rise))
+            stack.append(state)
         elif line == b"Q" and stack:
-            font, rise = stack.pop()
-        elif isinstance(line, bytes) and _TF.match(line):
-            font = line
+            state = stack.pop()
+        elif isinstance(line, bytes):
+            state = _with_operator(state, line)
         out.append(line)
         index += 1
-    return out
+    return out + _sequences_in_visual_order(group)
+
+
+# The state operators a reordered marked sequence may set outside its text object, by the part of
+# the state they set: colours and the graphics state dictionaries (WeasyPrint's opacity; each adds
+# to those before it). Anything else keeps the order as drawn.
+_STATE_PARTS = {b"rg": b"fill", b"g": b"fill", b"k": b"fill", b"RG": b"stroke", b"G": b"stroke",
+                b"K": b"stroke", b"gs": b"gs", b"Tf": b"Tf", b"Ts": b"Ts"}
+
+
+class _Sequence(NamedTuple):
+    lines: list  # its lines, the text object's pieces already left to right
+    end: int  # the index after its EMC
+    key: tuple[float, float]  # (baseline, leftmost x): all its text is on one baseline
+    before: dict[bytes, tuple[bytes, ...]]  # the state in force where it starts, by part
+    after: dict[bytes, tuple[bytes, ...]]  # and where it ends
+
+
+def _with_operator(state: dict[bytes, tuple[bytes, ...]], line: bytes) -> dict[bytes, tuple[bytes, ...]]:
+    operator = line.rsplit(None, 1)[-1] if line.strip() else b""
+    part = _STATE_PARTS.get(operator)
+    if part is None or (part == b"Tf" and not _TF.match(line)) or (part == b"Ts" and not _TS.match(line)):
+        return state
+    return {**state, part: (*state.get(part, ()), line) if part == b"gs" else (line,)}
+
+
+def _with_text_state(state: dict[bytes, tuple[bytes, ...]], font: bytes | None, rise: bytes) -> dict[bytes, tuple[bytes, ...]]:
+    state = {**state, b"Ts": (rise,)}
+    if font is not None:
+        state[b"Tf"] = (font,)
+    return state
+
+
+def _text_state(state: dict[bytes, tuple[bytes, ...]]) -> tuple[bytes | None, bytes]:
+    """The Tf line (if any) and the Ts line in force."""
+    return (state[b"Tf"][0] if b"Tf" in state else None), state[b"Ts"][0]
+
+
+def _marked_sequence(lines: list, index: int, state: dict[bytes, tuple[bytes, ...]]) -> _Sequence | None:
+    """The marked-content sequence of one tagged box that starts at `index`, when it holds one
+    text object and nothing but state operators around it."""
+    if not (index + 2 < len(lines) and isinstance(lines[index], str) and lines[index].startswith("/")
+            and isinstance(lines[index + 1], dict) and "MCID" in lines[index + 1] and lines[index + 2] == b"BDC"):
+        return None
+    body: list = []
+    after, key, texts = state, None, 0
+    position = index + 3
+    while position < len(lines) and lines[position] != b"EMC":
+        line = lines[position]
+        if line == b"BT":
+            end = next((k for k in range(position + 1, len(lines)) if lines[k] in (b"ET", b"EMC")), None)
+            if end is None or lines[end] != b"ET" or texts:
+                return None
+            block, font, rise = _block_in_visual_order(lines[position + 1:end], *_text_state(after))
+            key = _baseline(block)
+            body += [b"BT", *block, b"ET"]
+            after = _with_text_state(after, font, rise)
+            texts += 1
+            position = end + 1
+            continue
+        if not isinstance(line, bytes) or _with_operator(after, line) is after:
+            return None
+        after = _with_operator(after, line)
+        body.append(line)
+        position += 1
+    if position >= len(lines) or key is None:
+        return None
+    return _Sequence([*lines[index:index + 3], *body, b"EMC"], position + 1, key, state, after)
+
+
+def _baseline(block: list) -> tuple[float, float] | None:
+    """(y, leftmost x) of a text object whose pieces all stand on one baseline."""
+    places = []
+    for line in block:
+        for part in line.split(b"\n") if isinstance(line, bytes) else ():
+            if part.endswith(b"Tm"):
+                try:
+                    numbers = [float(v) for v in part.split()[:6]]
+                except ValueError:
+                    return None
+                places.append((numbers[5], numbers[4]))
+    if not places or any(abs(y - places[0][0]) >= 0.01 for y, _ in places):
+        return None
+    return places[0][0], min(x for _, x in places)
+
+
+def _sequences_in_visual_order(group: list[_Sequence]) -> list:
+    """A baseline's marked sequences ordered by x. Each is written inside q and Q, with the state
+    it was drawn with set where that differs from the state at the group's start, so none takes
+    the colour or font of one that was drawn before it; after them, the state the last one left
+    in the order as drawn."""
+    order = sorted(range(len(group)), key=lambda k: group[k].key[1])
+    if order == list(range(len(group))):
+        return [line for sequence in group for line in sequence.lines]
+    start = group[0].before
+
+    def changes(state: dict[bytes, tuple[bytes, ...]]) -> list[bytes]:
+        # A state only gains parts, and its gs lines only grow, along the stream.
+        return [line for part, lines in state.items() if start.get(part) != lines
+                for line in lines[len(start.get(part, ())) if part == b"gs" else 0:]]
+
+    out: list = []
+    for k in order:
+        lines = group[k].lines
+        out += [*lines[:3], b"q", *changes(group[k].before), *lines[3:-1], b"Q", lines[-1]]
+    return out + changes(group[-1].after)
 
 
 def _block_in_visual_order(block: list, font: bytes | None, rise: bytes) -> tuple[list, bytes | None, bytes]:
