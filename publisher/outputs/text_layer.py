@@ -39,7 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from publisher.outputs import font_program, glyph_text
+from publisher.outputs import font_program, glyph_text, text_order
 
 _NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(" + _NUMBER + rb")")
@@ -509,6 +509,9 @@ class _Recoding:
         for path, text in set_text(document, font_path).items():
             glyph_text.words_for(path).add(text)
         self.lines: list[tuple[object, int, bytes]] = []
+        # stream -> recoded TJ line -> its first and last character as drawn (left, right), and
+        # whether it draws right-to-left letters
+        self.edges: dict[int, dict[int, text_order.Edges]] = defaultdict(dict)
         import pydyf
 
         for item in pdf.objects:
@@ -560,6 +563,9 @@ class _Recoding:
             # to-left mark after it, drawing nothing, is the line's last character instead.
             last = placed[-1]
             placed.append(Placed(font.code(_RLM, (), 0), last.origin + last.advance, 0.0, _RLM, (), 0))
+        if placed:
+            self.edges[id(stream)][ops[0].line] = text_order.Edges(
+                placed[0].char, placed[-1].char, any(_ARABIC.match(item.char) for item in placed))
         body = _written(placed, end)
         # Every code goes in the first operator, drawn at the run's own baseline (marks carry their
         # rise in their composites); the rise the run ended with is set again for what follows.
@@ -595,7 +601,7 @@ class _Recoding:
         for stream, index, line in self.lines:
             stream.stream[index] = line
         for stream in edited.values():
-            stream.stream = _in_visual_order(stream.stream)
+            stream.stream = text_order.in_visual_order(stream.stream, self.edges.get(id(stream), {}))
         for change in changes:
             change()
 
@@ -622,214 +628,6 @@ class _Recoding:
                 bits[cid // 8] |= 0x80 >> (cid % 8)
             changes.append(_assign(self.pdf.objects[int(descriptor["CIDSet"].split()[0])], [bytes(bits)]))
         return changes
-
-
-def _in_visual_order(lines: list) -> list:
-    """The text of each line drawn left to right. WeasyPrint draws a line's boxes in the order of
-    the document, right to left in a right-to-left line (table cells, a bold word, a link), each
-    from its own Tm; pdf.js cuts its text into items at the jump back to the left and joins them
-    with no space (the cells' words run together), and MuPDF and pypdf keep such pieces in the
-    order they are drawn. Within one text object, the pieces that share a baseline are put in
-    the order of their x, each with its own font; a text object holding anything but Tm, Tf, Ts
-    and TJ (marked content, colour) is left as it is. In tagged PDF (PDF/UA) each box is a
-    marked-content sequence of its own (/Span <</MCID n>> BDC ... BT ... ET EMC): consecutive
-    sequences on one baseline are put in the order of their x in the same way, each with the
-    colour and text state it was drawn with. The structure tree names them by MCID, so the order
-    a screen reader follows does not change."""
-    out: list = []
-    state: dict[bytes, tuple[bytes, ...]] = {b"Ts": (b"0 Ts",)}  # the state operators in force
-    stack: list[dict[bytes, tuple[bytes, ...]]] = []
-    group: list[_Sequence] = []  # marked sequences on one baseline, not written yet
-    index = 0
-    while index < len(lines):
-        sequence = _marked_sequence(lines, index, state)
-        if sequence is not None and group and abs(sequence.key[0] - group[0].key[0]) >= 0.01:
-            out += _sequences_in_visual_order(group)
-            group = []
-        if sequence is not None:
-            group.append(sequence)
-            state = sequence.after
-            index = sequence.end
-            continue
-        if group:
-            out += _sequences_in_visual_order(group)
-            group = []
-        line = lines[index]
-        if line == b"BT":
-            end = next((k for k in range(index + 1, len(lines)) if lines[k] == b"ET"), None)
-            if end is None:
-                return lines
-            block, font, rise = _block_in_visual_order(lines[index + 1:end], *_text_state(state))
-            out += [b"BT", *block, b"ET"]
-            state = _with_text_state(state, font, rise)
-            index = end + 1
-            continue
-        if line == b"q":
-            stack.append(state)
-        elif line == b"Q" and stack:
-            state = stack.pop()
-        elif isinstance(line, bytes):
-            state = _with_operator(state, line)
-        out.append(line)
-        index += 1
-    return out + _sequences_in_visual_order(group)
-
-
-# The state operators a reordered marked sequence may set outside its text object, by the part of
-# the state they set: colours and the graphics state dictionaries (WeasyPrint's opacity; each adds
-# to those before it). Anything else keeps the order as drawn.
-_STATE_PARTS = {b"rg": b"fill", b"g": b"fill", b"k": b"fill", b"RG": b"stroke", b"G": b"stroke",
-                b"K": b"stroke", b"gs": b"gs", b"Tf": b"Tf", b"Ts": b"Ts"}
-
-
-class _Sequence(NamedTuple):
-    lines: list  # its lines, the text object's pieces already left to right
-    end: int  # the index after its EMC
-    key: tuple[float, float]  # (baseline, leftmost x): all its text is on one baseline
-    before: dict[bytes, tuple[bytes, ...]]  # the state in force where it starts, by part
-    after: dict[bytes, tuple[bytes, ...]]  # and where it ends
-
-
-def _with_operator(state: dict[bytes, tuple[bytes, ...]], line: bytes) -> dict[bytes, tuple[bytes, ...]]:
-    operator = line.rsplit(None, 1)[-1] if line.strip() else b""
-    part = _STATE_PARTS.get(operator)
-    if part is None or (part == b"Tf" and not _TF.match(line)) or (part == b"Ts" and not _TS.match(line)):
-        return state
-    return {**state, part: (*state.get(part, ()), line) if part == b"gs" else (line,)}
-
-
-def _with_text_state(state: dict[bytes, tuple[bytes, ...]], font: bytes | None, rise: bytes) -> dict[bytes, tuple[bytes, ...]]:
-    state = {**state, b"Ts": (rise,)}
-    if font is not None:
-        state[b"Tf"] = (font,)
-    return state
-
-
-def _text_state(state: dict[bytes, tuple[bytes, ...]]) -> tuple[bytes | None, bytes]:
-    """The Tf line (if any) and the Ts line in force."""
-    return (state[b"Tf"][0] if b"Tf" in state else None), state[b"Ts"][0]
-
-
-def _marked_sequence(lines: list, index: int, state: dict[bytes, tuple[bytes, ...]]) -> _Sequence | None:
-    """The marked-content sequence of one tagged box that starts at `index`, when it holds one
-    text object and nothing but state operators around it."""
-    if not (index + 2 < len(lines) and isinstance(lines[index], str) and lines[index].startswith("/")
-            and isinstance(lines[index + 1], dict) and "MCID" in lines[index + 1] and lines[index + 2] == b"BDC"):
-        return None
-    body: list = []
-    after, key, texts = state, None, 0
-    position = index + 3
-    while position < len(lines) and lines[position] != b"EMC":
-        line = lines[position]
-        if line == b"BT":
-            end = next((k for k in range(position + 1, len(lines)) if lines[k] in (b"ET", b"EMC")), None)
-            if end is None or lines[end] != b"ET" or texts:
-                return None
-            block, font, rise = _block_in_visual_order(lines[position + 1:end], *_text_state(after))
-            key = _baseline(block)
-            body += [b"BT", *block, b"ET"]
-            after = _with_text_state(after, font, rise)
-            texts += 1
-            position = end + 1
-            continue
-        if not isinstance(line, bytes) or _with_operator(after, line) is after:
-            return None
-        after = _with_operator(after, line)
-        body.append(line)
-        position += 1
-    if position >= len(lines) or key is None:
-        return None
-    return _Sequence([*lines[index:index + 3], *body, b"EMC"], position + 1, key, state, after)
-
-
-def _baseline(block: list) -> tuple[float, float] | None:
-    """(y, leftmost x) of a text object whose pieces all stand on one baseline."""
-    places = []
-    for line in block:
-        for part in line.split(b"\n") if isinstance(line, bytes) else ():
-            if part.endswith(b"Tm"):
-                try:
-                    numbers = [float(v) for v in part.split()[:6]]
-                except ValueError:
-                    return None
-                places.append((numbers[5], numbers[4]))
-    if not places or any(abs(y - places[0][0]) >= 0.01 for y, _ in places):
-        return None
-    return places[0][0], min(x for _, x in places)
-
-
-def _sequences_in_visual_order(group: list[_Sequence]) -> list:
-    """A baseline's marked sequences ordered by x. Each is written inside q and Q, with the state
-    it was drawn with set where that differs from the state at the group's start, so none takes
-    the colour or font of one that was drawn before it; after them, the state the last one left
-    in the order as drawn."""
-    order = sorted(range(len(group)), key=lambda k: group[k].key[1])
-    if order == list(range(len(group))):
-        return [line for sequence in group for line in sequence.lines]
-    start = group[0].before
-
-    def changes(state: dict[bytes, tuple[bytes, ...]]) -> list[bytes]:
-        # A state only gains parts, and its gs lines only grow, along the stream.
-        return [line for part, lines in state.items() if start.get(part) != lines
-                for line in lines[len(start.get(part, ())) if part == b"gs" else 0:]]
-
-    out: list = []
-    for k in order:
-        lines = group[k].lines
-        out += [*lines[:3], b"q", *changes(group[k].before), *lines[3:-1], b"Q", lines[-1]]
-    return out + changes(group[-1].after)
-
-
-def _block_in_visual_order(block: list, font: bytes | None, rise: bytes) -> tuple[list, bytes | None, bytes]:
-    """A text object's lines with each baseline's pieces ordered by x, and the Tf and Ts lines in
-    force after it."""
-    lines = [part for line in block if isinstance(line, bytes) for part in line.split(b"\n") if part]
-    pieces: list[tuple[tuple[float, float] | None, list[bytes]]] = []  # ((y, x), lines) from each Tm
-    states: list[tuple[bytes | None, bytes]] = []
-    for line in lines:
-        if line.endswith(b"Tm"):
-            try:
-                numbers = [float(v) for v in line.split()[:6]]
-            except ValueError:
-                return block, font, rise
-            if numbers[:4] != [1, 0, 0, -1]:
-                return block, font, rise
-            pieces.append(((numbers[5], numbers[4]), [line]))
-            states.append((font, rise))
-        elif _TF.match(line) or _TS.match(line) or (line.startswith(b"[") and line.endswith(b"TJ")):
-            if not pieces:
-                return block, font, rise  # text before any Tm: not one of WeasyPrint's
-            pieces[-1][1].append(line)
-            if _TF.match(line):
-                font = line
-            elif _TS.match(line):
-                rise = line
-        else:
-            return block, font, rise
-    final = (font, rise)
-    order = list(range(len(pieces)))
-    start = 0
-    while start < len(pieces):
-        after = start + 1
-        while after < len(pieces) and abs(pieces[after][0][0] - pieces[start][0][0]) < 0.01:
-            after += 1
-        order[start:after] = sorted(order[start:after], key=lambda k: pieces[k][0][1])
-        start = after
-    if order == sorted(order):
-        return block, font, rise
-    out: list[bytes] = []
-    for k in order:
-        tm, *rest = pieces[k][1]
-        piece_font, piece_rise = states[k]
-        out.append(tm)
-        if piece_font is not None and not (rest and _TF.match(rest[0])):
-            out.append(piece_font)
-        out.append(piece_rise)
-        out += rest
-    if final[0] is not None:
-        out.append(final[0])
-    out.append(final[1])
-    return out, font, rise
 
 
 def _assign(stream, lines: list) -> Callable[[], None]:
