@@ -44,7 +44,7 @@ for page in pages:
 ONE_PIECE = """
 import sys
 from pathlib import Path
-from publisher.build import gather
+from publisher.builder import gather
 from publisher.layouts import Part, compose
 from publisher.model import Options, Publication
 from publisher.outputs.pdf import render_pdf

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher import DATA_ROOT, __version__, fonts, layouts
-from publisher.build import Rendered, gather, render_outputs, write_outputs
+from publisher.builder import Rendered, gather, render_outputs, write_outputs
 from publisher.errors import EnvironmentProblem, PublisherError, RenderError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
 from publisher.model import Article, Options, Publication, asset_bytes, slugify

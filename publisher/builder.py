@@ -111,22 +111,24 @@ def render_outputs(publication: Publication, workers: int | None = None,
         shown = ", ".join(fonts.describe(ch) for ch in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         rendered.warnings.append(f"no bundled font covers {shown}{more}: those characters will show as empty boxes")
-    document = None
+    composer = None
     for fmt in (f for f in FORMATS if f in publication.options.formats):
         try:
-            if fmt in ("html", "pdf") and document is None and (fmt == "html" or publication.kind != "book"):
-                document = layouts.compose(publication)
+            composer = composer or layouts.composer(publication)  # the layout and page resolved once
             if fmt == "html":
+                document = composer.document()
                 rendered.files["html"] = document.standalone().encode("utf-8")
                 rendered.assets = document.assets
             elif fmt == "pdf":
-                pdf = _render_pdf(publication, document, workers, progress)
+                from publisher.outputs.volume import render_print
+
+                pdf = render_print(composer, workers, progress)
                 rendered.files["pdf"], rendered.pages = pdf.data, pdf.pages
                 rendered.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
             else:
                 from publisher.outputs.epub import make_epub
 
-                rendered.files["epub"] = make_epub(publication)
+                rendered.files["epub"] = make_epub(publication, composer.epub())
         except EnvironmentProblem:
             raise
         except PublisherError as exc:
@@ -159,16 +161,6 @@ def make_outputs(publication: Publication, out: Path, result: ArticleResult, wor
     result.pages = rendered.pages
     result.warnings.extend(rendered.warnings)
     result.error = rendered.error
-
-
-def _render_pdf(publication: Publication, document, workers: int | None, progress=None):
-    if publication.kind == "book":
-        from publisher.outputs.volume import render_volume
-
-        return render_volume(publication, workers, progress)
-    from publisher.outputs.pdf import render_pdf
-
-    return render_pdf(document, publication)
 
 
 def gather(inputs: Iterable[Path], settings: ReadSettings | None = None) -> tuple[list[Article], list[ArticleResult]]:

@@ -163,7 +163,7 @@ def build(
       publisher build notes.txt -f html -f pdf --layouts-dir my-layouts --layout weekly
     """
     given = dict(locals())
-    from publisher.build import build as run_build
+    from publisher.builder import build as run_build
     from publisher.publications import SUFFIXES
 
     publication_files = [path for path in inputs if path.suffix.lower() in SUFFIXES]
@@ -203,7 +203,7 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
              authors: tuple[str, ...] = (), cover: Path | None = None, field_map: list[str] | None = None,
              allow_remote: list[str] | None = None, source: Path | None = None, jobs: int | None = None) -> int:
     """Read the articles, make the publication, report; the number of articles that failed."""
-    from publisher.build import build_publication, gather
+    from publisher.builder import build_publication, gather
     from publisher.model import Publication
 
     if cover is not None:
@@ -470,7 +470,7 @@ def check(
     """
     import json
 
-    from publisher.check import check as run_check
+    from publisher.checker import check as run_check
 
     failed = False
     for path in files:

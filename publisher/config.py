@@ -31,6 +31,8 @@ CALENDARS = ("gregorian", "hijri", "both")
 UNITS = ("mm", "cm", "in", "pt", "px")
 _LENGTH = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>mm|cm|in|pt|px)$")
 _SIZE = re.compile(r"^(?P<w>\d+(?:\.\d+)?)\s*[x×]\s*(?P<h>\d+(?:\.\d+)?)\s*(?P<unit>mm|cm|in|pt)$")
+# The form page_size() gives back, "170mm 240mm", read again when an Options is copied.
+_CSS_SIZE = re.compile(r"^(?P<w>\d+(?:\.\d+)?)(?P<unit>mm|cm|in|pt) (?P<h>\d+(?:\.\d+)?)(?P=unit)$")
 
 
 # A page from 50 mm (a label) to 5080 mm (PDF's largest page, 14400 pt) a side.
@@ -43,7 +45,7 @@ def page_size(value: str) -> str:
     named = {name.lower(): name for name in PAGE_SIZES}
     if value.lower() in named:
         return named[value.lower()]
-    if match := _SIZE.match(value):
+    if match := _SIZE.match(value) or _CSS_SIZE.match(value):
         sides = [millimetres(f"{match[side]}{match['unit']}") for side in ("w", "h")]
         if not all(SIDE_MM[0] <= side <= SIDE_MM[1] for side in sides):
             raise UsageError(f"page size {value!r} is out of range",
@@ -93,8 +95,8 @@ def margins(value: str) -> tuple[str, str, str, str]:
     return parts[0], parts[1], parts[2], parts[3]
 
 
-def marks(value: str | list[str]) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else re.split(r"[,\s]+", str(value))
+def marks(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    items = value if isinstance(value, list | tuple) else re.split(r"[,\s]+", str(value))
     chosen = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
     wrong = [item for item in chosen if item not in MARKS]
     if wrong:
@@ -134,7 +136,9 @@ def dpi(value: Any) -> int:
     return number
 
 
-def formats(value: list[str]) -> tuple[str, ...]:
+def formats(value: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
     wrong = [item for item in value if item not in FORMATS]
     if wrong:
         raise UsageError(f"format {wrong[0]!r} is not known", hint=f"choose {', '.join(FORMATS)}")
@@ -163,21 +167,29 @@ CHECKS = {"page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bl
           "layout": str}
 
 
-def checked(values: dict[str, Any], origin: str) -> dict[str, Any]:
-    """Values by option name, each checked; unknown names are an error naming where they came from."""
+def given(options: Options) -> dict[str, Any]:
+    """The options an Options holds, by name, for checking (the layout folders are not values)."""
+    return {f.name: getattr(options, f.name) for f in fields(Options) if f.name != "layouts_dirs"}
+
+
+def checked(values: dict[str, Any], origin: str | None = None) -> dict[str, Any]:
+    """Values by option name, each checked; unknown names are an error naming where they came from
+    (a file; nothing for the command line or a program, where the value is in plain sight)."""
     known = {f.name for f in fields(Options)} - {"layouts_dirs"}
     result = {}
     for name, value in values.items():
         key = name.replace("-", "_")
         if key not in known:
-            raise UsageError(f"unknown option {name!r} in {origin}", hint=f"options: {', '.join(sorted(known))}")
+            raise UsageError(f"unknown option {name!r}" + (f" in {origin}" if origin else ""),
+                             hint=f"options: {', '.join(sorted(known))}")
         if value is None:
             continue
         check = CHECKS.get(key)
         try:
             result[key] = check(value) if check else value
         except UsageError as exc:
-            exc.message = f"{exc.message} (in {origin})"
+            if origin:
+                exc.message = f"{exc.message} (in {origin})"
             raise
     return result
 
@@ -207,7 +219,7 @@ def resolve(cli: dict[str, Any], *, publication: dict[str, Any] | None = None, b
     merged: dict[str, Any] = {}
     merged.update(load_config(config_folder))
     merged.update(checked(publication or {}, "the publication file"))
-    merged.update(checked({k: v for k, v in cli.items() if k != "layouts_dirs"}, "the command line"))
+    merged.update(checked({k: v for k, v in cli.items() if k != "layouts_dirs"}))
     options = replace(base or Options(), **merged)
     if cli.get("layouts_dirs"):
         options = replace(options, layouts_dirs=tuple(cli["layouts_dirs"]))

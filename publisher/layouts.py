@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from publisher import DATA_ROOT
 from publisher.arabic import digits as write_digits
 from publisher.errors import LayoutError
-from publisher.model import CSS_SLOT, Document, primary_language
+from publisher.model import CSS_SLOT, Document, EpubContent, PageGeometry, Part, Publication, primary_language
 
 BUILTIN_ROOT = DATA_ROOT / "layouts"
 ENTRY_TEMPLATE = "publication.html.j2"
@@ -163,12 +163,12 @@ def _css_template(layout: Layout, path: Path):
 
 
 @lru_cache(maxsize=32)
-def _print_css(layout: Layout, options, left: str, right: str, digits: str, first_folio: int | None) -> str:
+def _print_css(layout: Layout, page: PageGeometry, left: str, right: str, digits: str, first_folio: int | None) -> str:
     """The print stylesheet, rendered once for all the documents that share it (every article of
     a batch, as a rule): the same string, which the PDF renderer then parses once too."""
     from publisher import fonts
 
-    context = {"page": page_settings(layout, options), "running": {"left": left, "right": right},
+    context = {"page": page, "running": {"left": left, "right": right},
                "digits": digits, "fonts": fonts.role_names(), "first_folio": first_folio}
     return fonts.font_face_css() + "\n" + stylesheet(layout, "print", **context)
 
@@ -192,30 +192,78 @@ def _long_date(value: Any, lang: str, digits: str) -> str:
 
 
 @dataclass(frozen=True)
-class Part:
-    """Which part of a publication a document holds, for publications rendered in parts.
+class Composer:
+    """A publication with its layout found and its page worked out, once: what the outputs are
+    given, so that none of them looks a layout up. A book's PDF is rendered in parts whose
+    contents page needs the folios the parts turned out to have, so the outputs ask it for the
+    document of each part; it pickles, for the worker processes that render them."""
 
-    `front`: the cover, title page and contents (books) or the masthead (bulletins); `articles`:
-    the articles it holds (None: all of them); `contents`: (article, folio) pairs for a contents
-    page whose numbers are already known; `first_folio`: the folio of its first page.
-    """
+    publication: Publication
+    layout: Layout
+    page: PageGeometry
 
-    front: bool = True
-    articles: tuple | None = None
-    contents: tuple = ()
-    first_folio: int | None = None
+    def document(self, part: Part | None = None) -> Document:
+        """The print document of a part, or of the whole publication: that one is made once, for
+        the PDF and the HTML output alike."""
+        if part is None:
+            return self._whole
+        return compose(self.publication, part=part, layout=self.layout, page=self.page)
+
+    @cached_property
+    def _whole(self) -> Document:
+        return compose(self.publication, layout=self.layout, page=self.page)
+
+    @property
+    def in_parts(self) -> bool:
+        """Whether its PDF is rendered in parts and joined (books)."""
+        return self.publication.kind == "book"
+
+    @property
+    def font_files(self) -> tuple[Path, ...]:
+        """The font files its documents may embed: the bundled faces and the layout's own."""
+        from publisher import fonts
+
+        return (*(face.path for face in fonts.faces()),
+                *(path for path in layout_assets(self.layout).values() if path.suffix.lower() in (".ttf", ".otf")))
+
+    def epub(self) -> EpubContent:
+        """Everything the EPUB holds that the layout makes: its stylesheet and content documents."""
+        publication = self.publication
+        stylesheet = epub_stylesheet(publication, self.layout)
+        front = None
+        if publication.kind != "article":
+            front = compose(publication, "epub", Part(front=True, articles=()), self.layout, self.page).html
+        chapters = tuple(
+            compose(publication, "epub", Part(front=False, articles=(article,)), self.layout, self.page).html
+            for article in publication.articles)
+        named = stylesheet + (front or "") + "".join(chapters)  # the layout's pictures its CSS or pages name
+        images = {url: path for url, path in layout_assets(self.layout).items() if url in named}
+        return EpubContent(stylesheet=stylesheet, front=front, chapters=chapters, images=images,
+                           contents_word=words_for(publication.lang)["contents"])
 
 
-def compose(publication, target: str = "print", part: Part | None = None) -> Document:
+def composer(publication: Publication) -> Composer:
+    """The publication's layout and page, resolved once for all its outputs."""
+    options = publication.options
+    layout = find(options.layout, options.layouts_dirs)
+    return Composer(publication, layout, page_settings(layout, options))
+
+
+def compose(publication, target: str = "print", part: Part | None = None, layout: Layout | None = None,
+            page: PageGeometry | None = None) -> Document:
     """The HTML document a publication (or one part of it) becomes: for print (the PDF and the
-    HTML output) or for an EPUB content document, of which the EPUB keeps the body."""
+    HTML output) or for an EPUB content document, of which the EPUB keeps the body. `layout` and
+    `page` as a Composer resolved them (found from the options when not given)."""
     from markupsafe import Markup
 
     from publisher import __version__, fonts, typography
 
     part = part or Part()
     options = publication.options
-    layout = find(options.layout, options.layouts_dirs)
+    if layout is None:
+        layout = find(options.layout, options.layouts_dirs)
+    if page is None and target == "print":
+        page = page_settings(layout, options)
     calendar = options.calendar or str(layout.merged_defaults().get("calendar", "gregorian"))
     chosen = [
         replace(article, body_html=typography.prepare(
@@ -226,7 +274,7 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
     css = ""
     if target == "print":
         running = _running_heads(publication)
-        css = _print_css(layout, options, running["left"], running["right"], publication.digits, part.first_folio)
+        css = _print_css(layout, page, running["left"], running["right"], publication.digits, part.first_folio)
     assets = {face.url: face.path for face in fonts.faces()}
     assets.update(layout_assets(layout))
     for article in chosen:
@@ -257,7 +305,7 @@ def compose(publication, target: str = "print", part: Part | None = None) -> Doc
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
         words=words_for(publication.lang),
     )
-    return Document(html=html, assets=assets, css=css)
+    return Document(html=html, assets=assets, css=css, page=page if target == "print" else None)
 
 
 # What layouts write around the articles, in the publication's language.
@@ -308,7 +356,7 @@ def _dates(value, lang: str, digits: str, calendar: str) -> list[str]:
 MARKS_ROOM_MM = 10.0
 
 
-def page_settings(layout: Layout, options) -> dict[str, Any]:
+def page_settings(layout: Layout, options) -> PageGeometry:
     """Page size, margins (top, outer, bottom, inner), bleed and marks: options over layout defaults."""
     from publisher import config
 
@@ -319,8 +367,8 @@ def page_settings(layout: Layout, options) -> dict[str, Any]:
     bleed_mm = config.millimetres(options.bleed) if options.bleed else 0.0
     room = MARKS_ROOM_MM if options.marks else 0.0
     css_bleed = f"{bleed_mm + room:g}mm" if bleed_mm or room else ""
-    return {"size": size, "top": top, "outer": outer, "bottom": bottom, "inner": inner,
-            "bleed": css_bleed, "bleed_mm": bleed_mm, "marks": options.marks}
+    return PageGeometry(size=size, top=top, outer=outer, bottom=bottom, inner=inner, bleed=css_bleed,
+                        bleed_mm=bleed_mm, marks=tuple(options.marks))
 
 
 def check(options) -> Layout:
@@ -345,10 +393,9 @@ def _running_heads(publication) -> dict[str, str]:
     return {"left": css_string(publication.title), "right": article}
 
 
-def epub_stylesheet(publication) -> str:
+def epub_stylesheet(publication, layout: Layout) -> str:
     from publisher import fonts
 
-    layout = find(publication.options.layout, publication.options.layouts_dirs)
     context = {"digits": publication.digits, "fonts": fonts.role_names()}
     # Older reading systems (Adobe RMSDK, early Kobo) ignore CSS variables: EPUB CSS names fonts outright.
     return fonts.font_face_css(variables=False) + "\n" + stylesheet(layout, "epub", **context)

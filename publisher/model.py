@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 # Primary language subtags written right to left.
 # The date given to outputs that must carry one when nothing else tells it (see Publication.stamp).
@@ -144,6 +145,15 @@ class Options:
     """Dates in layouts: `gregorian`, `hijri` (Umm al-Qura) or `both`; None: the layout's default."""
     layouts_dirs: tuple[Path, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Checked when made, whoever makes it (the CLI, publisher.toml, a program using the API):
+        # a bad value is the same one-line error everywhere, before any work starts.
+        from publisher import config
+
+        for name, value in config.checked(config.given(self)).items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "layouts_dirs", tuple(Path(folder) for folder in self.layouts_dirs))
+
 
 @dataclass(frozen=True)
 class Publication:
@@ -227,6 +237,37 @@ CSS_SLOT = "/* the print stylesheet */"
 
 
 @dataclass(frozen=True)
+class Part:
+    """Which part of a publication a document holds, for publications rendered in parts.
+
+    `front`: the cover, title page and contents (books) or the masthead (bulletins); `articles`:
+    the articles it holds (None: all of them); `contents`: (article, folio) pairs for a contents
+    page whose numbers are already known; `first_folio`: the folio of its first page.
+    """
+
+    front: bool = True
+    articles: tuple | None = None
+    contents: tuple = ()
+    first_folio: int | None = None
+
+
+@dataclass(frozen=True)
+class PageGeometry:
+    """A publication's page, worked out once from its options over its layout's defaults."""
+
+    size: str
+    top: str
+    outer: str
+    bottom: str
+    inner: str
+    bleed: str
+    """The CSS bleed: the real one, widened by room for printer's marks ("" for none)."""
+    bleed_mm: float
+    """The bleed asked for, which the PDF's BleedBox is set to."""
+    marks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Document:
     """What a layout made of a publication: one HTML string and the files its URLs name.
 
@@ -240,10 +281,43 @@ class Document:
     css: str = ""
     """The print stylesheet, kept apart: a worker parses it once for every article that shares it
     (all of a batch, as a rule). `html` holds CSS_SLOT where it belongs."""
+    page: PageGeometry | None = None
+    """The page it is laid out on (print documents)."""
 
     def standalone(self) -> str:
         """The HTML with its stylesheet in place, for the HTML output."""
         return self.html.replace(CSS_SLOT, self.css, 1) if self.css else self.html
+
+
+class PrintComposer(Protocol):
+    """What the outputs are given to make a publication's PDF: the publication with its layout
+    resolved (layouts.Composer). A book's contents page needs the folios its parts turned out to
+    have, so the PDF asks for the document of each part, but never looks a layout up."""
+
+    publication: Publication
+
+    @property
+    def in_parts(self) -> bool: ...
+
+    @property
+    def font_files(self) -> tuple[Path, ...]: ...
+
+    def document(self, part: Part | None = None) -> Document: ...
+
+
+@dataclass(frozen=True)
+class EpubContent:
+    """What a layout makes of a publication for its EPUB, all of it before the EPUB is packed."""
+
+    stylesheet: str
+    front: str | None
+    """The title page or masthead (books and bulletins): an XHTML content document."""
+    chapters: tuple[str, ...]
+    """One content document an article, in order."""
+    images: dict[str, Asset]
+    """The layout's own pictures that its stylesheet or pages name, by URL."""
+    contents_word: str
+    """"Contents" in the publication's language: the nav's title."""
 
 
 def asset_bytes(asset: Asset) -> bytes:

@@ -66,7 +66,7 @@ def pdf_text(path: Path) -> str:
 
 def epubcheck(path: Path) -> list[dict]:
     """EPUBCheck's messages for `path`."""
-    from publisher.check import run_epubcheck
+    from publisher.checker import run_epubcheck
 
     return run_epubcheck(path)
 

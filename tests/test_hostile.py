@@ -143,7 +143,7 @@ MARKDOWN = st.lists(st.sampled_from(PIECES), max_size=200).map("".join)
 def test_any_article_builds_or_fails_with_our_error(text, suffix):
     """The whole build (read, compose, typography, HTML and EPUB output) on generated input: it
     ends in files or in the project's own error, never anything else."""
-    from publisher.build import build
+    from publisher.builder import build
     from publisher.model import Options
 
     with tempfile.TemporaryDirectory() as folder:

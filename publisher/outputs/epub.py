@@ -13,8 +13,7 @@ from ebooklib import epub
 from lxml import etree
 
 from publisher import fonts
-from publisher.layouts import Part, compose, epub_stylesheet, find, layout_assets, words_for
-from publisher.model import Publication, asset_bytes, media_type, primary_language
+from publisher.model import EpubContent, Publication, asset_bytes, media_type, primary_language
 
 # Zip entries carry a timestamp too; a fixed one keeps rebuilds byte-identical.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -44,12 +43,12 @@ _SUMMARY = {
 }
 
 
-def make_epub(publication: Publication) -> bytes:
+def make_epub(publication: Publication, content: EpubContent) -> bytes:
+    """The EPUB of `publication`, packed from what its layout made of it (`content`)."""
     book = epub.EpubBook()
     lang = publication.lang
     primary = primary_language(lang)
-    layout = find(publication.options.layout, publication.options.layouts_dirs)
-    contents_word = words_for(lang)["contents"]
+    contents_word = content.contents_word
     book.set_identifier(_identifier(publication))
     book.set_title(publication.title)
     book.set_language(lang)
@@ -65,34 +64,32 @@ def make_epub(publication: Publication) -> bytes:
     _accessibility(book, _SUMMARY.get(primary, _SUMMARY["en"]))
 
     css = epub.EpubItem(uid="style", file_name="book.css", media_type="text/css",
-                        content=epub_stylesheet(publication).encode())
+                        content=content.stylesheet.encode())
     book.add_item(css)
     front = []
     if publication.cover:
         book.set_cover(f"images/cover{publication.cover.suffix.lower()}", asset_bytes(publication.cover),
                        create_page=False)
-    if publication.kind != "article":
+    if content.front is not None:
         # The title page or masthead, first in reading order; the nav already lists the articles.
         page = _Chapter(uid="front", file_name="front.xhtml", title=publication.title, lang=lang,
                         direction=publication.dir)
-        page.content = compose(publication, target="epub", part=Part(front=True, articles=())).html
+        page.content = content.front
         page.add_item(css)
         book.add_item(page)
         front.append(page)
     chapters = []
-    for number, article in enumerate(publication.articles, start=1):
+    for number, (article, document) in enumerate(zip(publication.articles, content.chapters, strict=True), start=1):
         chapter = _Chapter(
             uid=f"chapter-{number}", file_name=f"{article.slug}.xhtml", title=article.title,
             lang=article.lang, direction=article.dir,
         )
-        chapter.content = compose(publication, target="epub", part=Part(front=False, articles=(article,))).html
+        chapter.content = document
         chapter.add_item(css)
         book.add_item(chapter)
         chapters.append(chapter)
     images = {url: asset for article in publication.articles for url, asset in article.assets.items()}
-    # the layout's own pictures, where its EPUB CSS or pages name them
-    named = css.content.decode() + "".join(chapter.content for chapter in [*front, *chapters])
-    images.update({url: path for url, path in layout_assets(layout).items() if url in named})
+    images.update(content.images)  # the layout's own pictures, where its EPUB CSS or pages name them
     for number, (url, asset) in enumerate(sorted(images.items()), start=1):
         book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=url, media_type=media_type(url),
                                     content=asset_bytes(asset)))

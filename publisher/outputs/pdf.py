@@ -116,22 +116,18 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _options(publication: Publication) -> tuple[dict, float]:
-    """write_pdf options: the standard the PDF must meet, image resolution, and a finisher that
-    corrects what WeasyPrint approximates (the BleedBox) or leaves to chance (an XMP DocumentID).
-    WeasyPrint reads some of them while laying out (image resolution, tagging for PDF/UA) and
-    the rest while writing, so both steps get them all, as its own HTML.write_pdf does."""
-    from publisher.layouts import find, page_settings
-
+def _options(publication: Publication) -> dict:
+    """write_pdf options: the standard the PDF must meet and image resolution. WeasyPrint reads
+    some of them while laying out (image resolution, tagging for PDF/UA) and the rest while
+    writing, so both steps get them all, as its own HTML.write_pdf does."""
     options = publication.options
-    page = page_settings(find(options.layout, options.layouts_dirs), options)
     chosen: dict = {"pdf_identifier": True,  # an MD5 of the content: reproducible, unlike a random one
                     "custom_metadata": True}
     if options.pdf_standard:
         chosen["pdf_variant"] = options.pdf_standard
     if options.dpi:
         chosen.update(dpi=options.dpi, optimize_images=True, jpeg_quality=88)
-    return chosen, page["bleed_mm"]
+    return chosen
 
 
 class _Finisher:
@@ -186,7 +182,10 @@ def render_pdf(document: Document, publication: Publication,
     try:
         fetcher = _fetcher_class()(document.assets, refused)
         html = weasyprint.HTML(string=document.html, base_url=BASE_URL, url_fetcher=fetcher)
-        options, bleed_mm = _options(publication)
+        options = _options(publication)
+        # The finisher corrects what WeasyPrint approximates (the BleedBox) or leaves to chance
+        # (an XMP DocumentID).
+        bleed_mm = document.page.bleed_mm if document.page else 0.0
         stylesheets = [_stylesheet(document.css, fetcher)] if document.css else []
         rendered = html.render(font_config=_font_config(), stylesheets=stylesheets, **options)
         bookmarks = rendered.make_bookmark_tree()

@@ -24,8 +24,7 @@ from functools import cache
 
 from publisher import fonts
 from publisher.errors import RenderError
-from publisher.layouts import Part, compose
-from publisher.model import Publication
+from publisher.model import Part, PrintComposer, Publication
 from publisher.outputs import folios
 from publisher.outputs.pdf import RenderedPDF, render_pdf
 
@@ -33,29 +32,39 @@ from publisher.outputs.pdf import RenderedPDF, render_pdf
 PART_SIZE = 40
 
 
-def render_volume(publication: Publication, workers: int | None = None,
+def render_print(composer: PrintComposer, workers: int | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> RenderedPDF:
+    """The publication's PDF: a book in parts, joined; anything else in one piece (the very
+    document the HTML output is)."""
+    if composer.in_parts:
+        return render_volume(composer, workers, progress)
+    return render_pdf(composer.document(), composer.publication)
+
+
+def render_volume(composer: PrintComposer, workers: int | None = None,
                   progress: Callable[[int, int], None] | None = None) -> RenderedPDF:
     """The book as one PDF. `progress` hears (articles laid out, articles) as parts are laid out."""
     import pypdf
 
+    publication = composer.publication
     articles = publication.articles
     if publication.options.pdf_standard:
         # PDF/A, /UA and /X live in the whole file (its XMP, output intent, structure tree), which a
         # join would lose: such a book is rendered in one piece, its contents numbered by the
         # renderer (CSS target-counter) and its folios counted from the cover.
         whole = Part(front=True, contents=tuple((article, None) for article in articles))
-        return render_pdf(compose(publication, part=whole), publication)
+        return render_pdf(composer.document(whole), publication)
     parts = [(start, min(start + PART_SIZE, len(articles))) for start in range(0, len(articles), PART_SIZE)]
     workers = min(workers or os.cpu_count() or 1, len(parts))
     report = _reporter(parts, progress)
     stamp = None
     if workers > 1:
         try:
-            rendered_parts, first_pages, front, stamp = _at_once(publication, parts, workers, report)
+            rendered_parts, first_pages, front, stamp = _at_once(composer, parts, workers, report)
         except folios.Unstampable:
-            rendered_parts, first_pages, front = _in_chain(publication, parts, workers, report)
+            rendered_parts, first_pages, front = _in_chain(composer, parts, workers, report)
     else:
-        rendered_parts, first_pages, front = _in_turn(publication, parts, workers, report)
+        rendered_parts, first_pages, front = _in_turn(composer, parts, workers, report)
     warnings = [warning for rendered in [*rendered_parts, front] for warning in rendered.warnings]
     chapters = _chapters([rendered.bookmarks for rendered in rendered_parts], first_pages)
 
@@ -77,10 +86,10 @@ def render_volume(publication: Publication, workers: int | None = None,
                 if index not in blank:
                     stamper(writer.pages[start + index], offset + index + 1, folios.side(index), index == 0)
     for title, page, children in chapters:
-        parent = writer.add_outline_item(title, front_pages + page)
+        parent = writer.add_outline_item(title=title, page_number=front_pages + page)
         for heading, child_page in children:
-            writer.add_outline_item(heading, front_pages + child_page, parent=parent)
-    _one_cut_a_face(writer, publication)
+            writer.add_outline_item(title=heading, page_number=front_pages + child_page, parent=parent)
+    _one_cut_a_face(writer, composer.font_files)
     writer.set_page_label(0, front_pages - 1, style="/r")
     writer.set_page_label(front_pages, len(writer.pages) - 1, style="/D", start=1)
     _metadata(writer, publication, front.data)
@@ -89,7 +98,7 @@ def render_volume(publication: Publication, workers: int | None = None,
     return RenderedPDF(data=out.getvalue(), pages=len(writer.pages), warnings=list(dict.fromkeys(warnings)))
 
 
-def _one_cut_a_face(writer, publication: Publication) -> None:
+def _one_cut_a_face(writer, font_files: tuple) -> None:
     """Each part embeds its own cut of each face; the joined book gets one cut a face, holding
     every glyph any part draws, which all the parts' font dictionaries share. Each keeps its own
     widths and ToUnicode map, and WeasyPrint keeps glyph ids where they are in the font, so every
@@ -102,7 +111,7 @@ def _one_cut_a_face(writer, publication: Publication) -> None:
 
     from publisher.outputs import font_program
 
-    files = _font_files(publication.options.layout, publication.options.layouts_dirs)
+    files = _font_files(font_files)
     cuts: dict[str, list] = {}
     seen: set[int] = set()
     for page in writer.pages:
@@ -163,13 +172,8 @@ def _fonts(resources):
 
 
 @cache
-def _font_files(layout_name: str, layouts_dirs: tuple) -> dict[str, bytes]:
+def _font_files(paths: tuple) -> dict[str, bytes]:
     """The book's own font files (bundled faces, the layout's fonts) by PostScript name."""
-    from publisher.layouts import find, layout_assets
-
-    paths = [face.path for face in fonts.faces()]
-    paths += [path for path in layout_assets(find(layout_name, layouts_dirs)).values()
-              if path.suffix.lower() in (".ttf", ".otf")]
     found = {}
     for path in paths:
         data = path.read_bytes()
@@ -228,34 +232,36 @@ def _folios(bookmarks: list[list], first_pages: list[int]) -> list[int]:
     return [page + 1 for _, page, _ in _chapters(bookmarks, first_pages)]
 
 
-def _render_part(publication: Publication, start: int, end: int, first_folio: int,
+def _render_part(composer: PrintComposer, start: int, end: int, first_folio: int,
                  laid_out=None) -> RenderedPDF:
+    publication = composer.publication
     part = Part(front=False, articles=publication.articles[start:end], first_folio=first_folio)
-    return render_pdf(compose(publication, part=part), publication, laid_out)
+    return render_pdf(composer.document(part), publication, laid_out)
 
 
-def _render_front(publication: Publication, numbers: list[int]) -> RenderedPDF:
+def _render_front(composer: PrintComposer, numbers: list[int]) -> RenderedPDF:
     """Cover, title page and contents, with each article's folio."""
+    publication = composer.publication
     contents = tuple(zip(publication.articles, numbers, strict=True))
-    return render_pdf(compose(publication, part=Part(front=True, articles=(), contents=contents)), publication)
+    return render_pdf(composer.document(Part(front=True, articles=(), contents=contents)), publication)
 
 
-def _in_turn(publication: Publication, parts: list[tuple[int, int]], workers: int, report):
+def _in_turn(composer: PrintComposer, parts: list[tuple[int, int]], workers: int, report):
     rendered_parts: list[RenderedPDF] = []
     first_pages: list[int] = []  # each part's first page, counting from the first chapter page
     body_pages = 0
     for index, (start, end) in enumerate(parts):
         body_pages = _opening_page(body_pages)
-        rendered = _render_part(publication, start, end, body_pages + 1,
+        rendered = _render_part(composer, start, end, body_pages + 1,
                                 laid_out=lambda _pages, _tree, index=index: report(index))
         rendered_parts.append(rendered)
         first_pages.append(body_pages)
         body_pages += rendered.pages
     folios = _folios([rendered.bookmarks for rendered in rendered_parts], first_pages)
-    return rendered_parts, first_pages, _render_front(publication, folios)
+    return rendered_parts, first_pages, _render_front(composer, folios)
 
 
-def _in_chain(publication: Publication, parts: list[tuple[int, int]], workers: int, report):
+def _in_chain(composer: PrintComposer, parts: list[tuple[int, int]], workers: int, report):
     """Each part on a worker process as soon as its first folio is known: when the part before it
     is laid out. The front matter follows the last part's layout (its contents need every folio)
     while that part is still being written. The workers hold the publication from the start, so a
@@ -267,7 +273,7 @@ def _in_chain(publication: Publication, parts: list[tuple[int, int]], workers: i
     futures: list[cf.Future] = []
     body_pages = 0
     with cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
-                                initargs=(publication, laid_out)) as pool:
+                                initargs=(composer, laid_out)) as pool:
         for index, (start, end) in enumerate(parts):
             body_pages = _opening_page(body_pages)
             first_pages.append(body_pages)
@@ -280,16 +286,16 @@ def _in_chain(publication: Publication, parts: list[tuple[int, int]], workers: i
         return [_part_result(future) for future in futures], first_pages, _part_result(front)
 
 
-def _at_once(publication: Publication, parts: list[tuple[int, int]], workers: int, report):
+def _at_once(composer: PrintComposer, parts: list[tuple[int, int]], workers: int, report):
     """Every part laid out without folios, all at once; the folio specimen first. Unstampable
     before any part is rendered if the layout's stylesheet numbers pages in another way, and
     (the parts' work lost) if the specimen is not as expected."""
-    sample = compose(publication, part=Part(front=False, articles=publication.articles[:1]))
+    sample = composer.document(Part(front=False, articles=composer.publication.articles[:1]))
     boxes = folios.folio_boxes(sample.css)
     context = multiprocessing.get_context()
     laid_out = context.SimpleQueue()
     with cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
-                                initargs=(publication, laid_out)) as pool:
+                                initargs=(composer, laid_out)) as pool:
         specimen = pool.submit(_render_specimen, sample, boxes)
         futures = [pool.submit(_render_unnumbered_part, index, start, end, boxes)
                    for index, (start, end) in enumerate(parts)]
@@ -350,23 +356,24 @@ def _part_result(future: cf.Future) -> RenderedPDF:
 _WORKER: dict = {}
 
 
-def _part_worker(publication: Publication, laid_out) -> None:
-    """Pool initializer: the publication for every task, and WeasyPrint imported before the first."""
+def _part_worker(composer: PrintComposer, laid_out) -> None:
+    """Pool initializer: the publication and its layout for every task, and WeasyPrint imported
+    before the first."""
     from publisher.outputs import pdf
 
     pdf._weasyprint()
-    _WORKER.update(publication=publication, laid_out=laid_out)
+    _WORKER.update(composer=composer, publication=composer.publication, laid_out=laid_out)
 
 
 def _render_counted_part(index: int, start: int, end: int, first_folio: int) -> RenderedPDF:
     """A part on a worker, which reports its page count and bookmarks as soon as it is laid out."""
     queue = _WORKER["laid_out"]
-    return _render_part(_WORKER["publication"], start, end, first_folio,
+    return _render_part(_WORKER["composer"], start, end, first_folio,
                         laid_out=lambda pages, tree: queue.put((index, pages, tree)))
 
 
 def _render_worker_front(numbers: list[int]) -> RenderedPDF:
-    return _render_front(_WORKER["publication"], numbers)
+    return _render_front(_WORKER["composer"], numbers)
 
 
 def _render_unnumbered_part(index: int, start: int, end: int, boxes: tuple[str, ...]) -> RenderedPDF:
@@ -374,7 +381,7 @@ def _render_unnumbered_part(index: int, start: int, end: int, boxes: tuple[str, 
     (Kept apart from _render_part: routed through it, the 400-article book measured 1.5 s slower
     on 2 workers, four runs out of four, for reasons not found.)"""
     publication, queue = _WORKER["publication"], _WORKER["laid_out"]
-    document = compose(publication, part=Part(front=False, articles=publication.articles[start:end]))
+    document = _WORKER["composer"].document(Part(front=False, articles=publication.articles[start:end]))
     document = replace(document, css=document.css + "\n" + folios.hide(boxes))
     return render_pdf(document, publication, laid_out=lambda pages, tree: queue.put((index, pages, tree)))
 
