@@ -23,7 +23,7 @@ from typing import Any
 
 from publisher import DATA_ROOT, __version__, fonts, layouts
 from publisher.builder import Rendered, gather, render_outputs, write_outputs
-from publisher.errors import EnvironmentProblem, PublisherError, RenderError, UsageError
+from publisher.errors import Bug, EnvironmentProblem, PublisherError, RenderError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
 from publisher.model import Article, Options, Publication, asset_bytes, slugify
 from publisher.sources import ReadSettings
@@ -83,6 +83,8 @@ def render_task(article: Article, options: Options, timeout: float | None = None
         return render_outputs(Publication(title=article.title, articles=(article,), options=options))
     except EnvironmentProblem as exc:
         return Rendered(error=exc)
+    except Exception as exc:  # a fault in publisher's own code: the run stops at it (see batch)
+        return Rendered(error=Bug.of(article.label, exc))
     except _TookTooLong:
         return Rendered(error=RenderError(f"took longer than {timeout:g} s and was stopped", path=article.source,
                                           record=article.record, hint="split the article, or raise --timeout"))
@@ -206,17 +208,24 @@ def batch(
         progress(done, total, failed)
     volumes: list[str] = []
     try:
-        for article, fingerprint, entry in _written(_run(todo, options, jobs, scheduler, timeout), out):
-            state.record(article.slug, fingerprint, entry)
-            entries[article.slug] = entry
-            done += 1
-            failed += entry.status != "ok"
-            if on_entry:
-                on_entry(entry)
-            if progress:
-                progress(done, total, failed)
-            if fail_fast and entry.status != "ok":
-                break
+        try:
+            for article, fingerprint, entry in _written(_run(todo, options, jobs, scheduler, timeout), out):
+                state.record(article.slug, fingerprint, entry)
+                entries[article.slug] = entry
+                done += 1
+                failed += entry.status != "ok"
+                if on_entry:
+                    on_entry(entry)
+                if progress:
+                    progress(done, total, failed)
+                if fail_fast and entry.status != "ok":
+                    break
+        except Bug as bug:
+            # A bug stops the run (the next article would meet it too); the manifest says where.
+            if (article := getattr(bug, "article", None)) is not None:
+                entries[article.slug] = Entry(id=article.slug, source=article.label, title=article.title,
+                                              status="failed", error=bug.one_line())
+            raise
         if group_by:
             volumes, broken = _volumes(articles, entries, out, options, group_by, state, jobs)
             for entry in broken:
@@ -333,7 +342,9 @@ def _written(results: Iterator[tuple[Article, str, Rendered]], out: Path) -> Ite
     with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="publisher-writer") as writer:
         previous = None
         for article, fingerprint, rendered in results:
-            if isinstance(rendered.error, EnvironmentProblem):
+            if isinstance(rendered.error, EnvironmentProblem | Bug):
+                if isinstance(rendered.error, Bug):
+                    rendered.error.article = article
                 raise rendered.error
             current = (article, fingerprint, writer.submit(_write, article, rendered, out))
             if previous:

@@ -6,12 +6,13 @@ with its error and the others go on.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publisher import fonts, layouts
-from publisher.errors import EnvironmentProblem, PublisherError, UsageError
+from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
 from publisher.model import FORMATS, Article, Options, Publication
 from publisher.sources import ReadSettings, collect_inputs, read
@@ -48,10 +49,22 @@ def build(
     prepare_output_folder(out)
     for result in results:
         if result.ok:
-            _make_outputs(result, out, options)
+            with _faults_named(result.label):
+                _make_outputs(result, out, options)
         if on_result:
             on_result(result)
     return results
+
+
+@contextlib.contextmanager
+def _faults_named(label: str):
+    """A fault in publisher's own code, raised as a Bug that names what was being made."""
+    try:
+        yield
+    except (PublisherError, Bug):
+        raise
+    except Exception as exc:
+        raise Bug.of(label, exc) from exc
 
 
 def _read_all(paths: list[Path], settings: ReadSettings) -> list[ArticleResult]:
@@ -179,5 +192,6 @@ def build_publication(publication: Publication, out: Path, workers: int | None =
                          path=publication.source, hint="check the inputs named above")
     prepare_output_folder(out)
     result = ArticleResult(source=publication.source or Path(publication.slug))
-    make_outputs(publication, out, result, workers, progress)
+    with _faults_named(f"the {publication.kind} {publication.title!r}"):
+        make_outputs(publication, out, result, workers, progress)
     return result

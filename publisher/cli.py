@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from publisher import __version__
-from publisher.errors import PublisherError
+from publisher.errors import Bug, PublisherError
 
 app = typer.Typer(
     name="publisher",
@@ -548,6 +548,11 @@ def main() -> None:
         if _State.debug:
             traceback.print_exc()
         sys.exit(exc.exit_code)
+    except Bug as exc:  # a fault in publisher's own code while making an article, named
+        typer.echo(exc.one_line(), err=True)
+        if _State.debug:
+            typer.echo(exc.trace, err=True)
+        sys.exit(BUG_EXIT)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

@@ -61,3 +61,30 @@ class RenderError(PublisherError):
 
     category = "render"
     exit_code = 1
+
+
+class Bug(Exception):
+    """A failure in publisher's own code, not in the input, the machine or WeasyPrint, while
+    making `label`: reported as a bug (exit status 70, the traceback with --debug). It carries
+    its traceback as text, so that one raised in a worker process reaches the CLI whole."""
+
+    exit_code = 70
+
+    def __init__(self, label: str, cause: str, trace: str = ""):
+        super().__init__(label, cause, trace)
+        self.label, self.cause, self.trace = label, cause, trace
+
+    @classmethod
+    def of(cls, label: str, exc: BaseException) -> Bug:
+        import traceback
+
+        if isinstance(exc, Bug):
+            return exc
+        return cls(label, f"{type(exc).__name__}: {exc}", "".join(traceback.format_exception(exc)))
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.cause}"
+
+    def one_line(self) -> str:
+        return (f"bug: {self} (a fault in publisher, not in the article: run with --debug for the traceback, "
+                "and report it)")

@@ -122,3 +122,25 @@ def epub_files_from(data: bytes, folder: Path) -> dict[str, bytes]:
     path = folder / "book.epub"
     path.write_bytes(data)
     return epub_files(path)
+
+
+def test_weasyprint_is_the_one_whose_internals_are_read():
+    """The text layer, folios and page types read WeasyPrint 70's internals; on another version
+    this fails first, naming what to check before the pin in pyproject.toml moves."""
+    import weasyprint
+
+    from publisher.outputs import pdf
+
+    assert weasyprint.__version__.split(".")[0] == pdf.WEASYPRINT_MAJOR, (
+        "WeasyPrint moved: check page._page_box.page_type, document.fonts, font.to_unicode and "
+        "font.widths, which publisher reads, then move WEASYPRINT_MAJOR and the pin together")
+    document = weasyprint.HTML(string="<p>نص</p>").render()
+    page = document.pages[0]
+    assert hasattr(page._page_box, "page_type") and hasattr(page._page_box.page_type, "blank")
+    seen = []
+
+    def finisher(rendered, written):
+        seen.extend((font.to_unicode, font.widths, font.hash) for font in rendered.fonts.values())
+
+    document.write_pdf(finisher=finisher)
+    assert seen and all(isinstance(widths, dict) for _, widths, _ in seen)

@@ -13,6 +13,7 @@ from ebooklib import epub
 from lxml import etree
 
 from publisher import fonts
+from publisher.errors import RenderError
 from publisher.model import EpubContent, Publication, asset_bytes, media_type, primary_language
 
 # Zip entries carry a timestamp too; a fixed one keeps rebuilds byte-identical.
@@ -110,8 +111,12 @@ def make_epub(publication: Publication, content: EpubContent) -> bytes:
     buffer = io.BytesIO()
     modified = dt.datetime.combine(publication.stamp(required=True), dt.time(), dt.UTC)
     writer = _Writer(buffer, book, {"epub3_pages": False, "mtime": modified, "raise_exceptions": True})
-    writer.process()
-    writer.write()
+    try:
+        writer.process()
+        writer.write()
+    except Exception as exc:  # ebooklib's own failure; our _Chapter and _Writer hooks run inside it
+        raise RenderError(f"EPUB writing failed: {type(exc).__name__}: {exc}",
+                          path=publication.articles[0].source) from exc
     return _reproducible_zip(buffer.getvalue())
 
 

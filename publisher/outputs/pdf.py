@@ -17,6 +17,8 @@ from publisher.errors import EnvironmentProblem, RenderError
 from publisher.model import Document, Publication, asset_bytes, media_type
 from publisher.outputs import text_layer
 
+# The WeasyPrint whose internals the text layer, folios and page types read (pyproject pins it).
+WEASYPRINT_MAJOR = "70"
 # Relative URLs in a document resolve against this base; the fetcher maps them back to files.
 BASE_URL = "file:///publisher-document/"
 
@@ -43,6 +45,13 @@ def _weasyprint():
             f"WeasyPrint cannot load a system library: {exc}",
             hint="run 'make setup' as root, or: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0",
         ) from None
+    if weasyprint.__version__.split(".")[0] != WEASYPRINT_MAJOR:
+        # The text layer, the folios and the page types read WeasyPrint's internals
+        # (page._page_box, document.fonts, font.to_unicode, font.widths): another major version
+        # may have moved them.
+        raise EnvironmentProblem(f"publisher needs WeasyPrint {WEASYPRINT_MAJOR}, and this machine has "
+                                 f"{weasyprint.__version__}",
+                                 hint=f"pip install 'weasyprint>={WEASYPRINT_MAJOR},<{int(WEASYPRINT_MAJOR) + 1}'")
     return weasyprint
 
 
@@ -144,16 +153,18 @@ class _Finisher:
         self.document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'publisher:' + digest)}".encode()
         self.text_layer = text_layer
         self.warnings: list[str] = []
+        self.fault: BaseException | None = None
 
     def __call__(self, document, pdf) -> None:
         import pydyf
 
         try:
             self.text_layer(document, pdf)
-        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
-            # The repair leans on WeasyPrint 70's internals; if they moved, the PDF is still right
-            # to look at, only its text less searchable: say so, do not fail.
-            self.warnings.append(f"text layer left as WeasyPrint wrote it ({type(exc).__name__}: {exc})")
+        except Exception as exc:
+            # Our code, run inside WeasyPrint's write_pdf: its fault is a bug of ours, not a
+            # rendering failure (the WeasyPrint internals it reads are pinned to version 70).
+            self.fault = exc
+            raise
 
         for item in pdf.objects:
             if isinstance(item, pydyf.Dictionary) and item.get("Type") == "/Page" and "TrimBox" in item:
@@ -179,24 +190,31 @@ def render_pdf(document: Document, publication: Publication,
     logger.addHandler(collector)
     previous_propagate = logger.propagate
     logger.propagate = False
+    options = _options(publication)
+    # The finisher corrects what WeasyPrint approximates (the BleedBox) or leaves to chance
+    # (an XMP DocumentID), and rewrites the text layer.
+    bleed_mm = document.page.bleed_mm if document.page else 0.0
+    digest = hashlib.sha256(document.html.encode() + document.css.encode()).hexdigest()
+    finisher = _Finisher(bleed_mm, digest, text_layer.finisher(fonts.path_for))
     try:
-        fetcher = _fetcher_class()(document.assets, refused)
-        html = weasyprint.HTML(string=document.html, base_url=BASE_URL, url_fetcher=fetcher)
-        options = _options(publication)
-        # The finisher corrects what WeasyPrint approximates (the BleedBox) or leaves to chance
-        # (an XMP DocumentID).
-        bleed_mm = document.page.bleed_mm if document.page else 0.0
-        stylesheets = [_stylesheet(document.css, fetcher)] if document.css else []
-        rendered = html.render(font_config=_font_config(), stylesheets=stylesheets, **options)
-        bookmarks = rendered.make_bookmark_tree()
+        # Only WeasyPrint's own work is a rendering failure; a fault in publisher's code
+        # (laid_out, the finisher) is a bug and goes up as it is.
+        try:
+            fetcher = _fetcher_class()(document.assets, refused)
+            html = weasyprint.HTML(string=document.html, base_url=BASE_URL, url_fetcher=fetcher)
+            stylesheets = [_stylesheet(document.css, fetcher)] if document.css else []
+            rendered = html.render(font_config=_font_config(), stylesheets=stylesheets, **options)
+            bookmarks = rendered.make_bookmark_tree()
+        except Exception as exc:
+            raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc
         if laid_out:
             laid_out(len(rendered.pages), bookmarks)
-        layer = text_layer.finisher(fonts.path_for)
-        digest = hashlib.sha256(document.html.encode() + document.css.encode()).hexdigest()
-        finisher = _Finisher(bleed_mm, digest, layer)
-        data = rendered.write_pdf(finisher=finisher, **options)
-    except Exception as exc:
-        raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc
+        try:
+            data = rendered.write_pdf(finisher=finisher, **options)
+        except Exception as exc:
+            if finisher.fault is exc:
+                raise
+            raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc
     finally:
         logger.removeHandler(collector)
         logger.propagate = previous_propagate

@@ -345,11 +345,11 @@ def _laid_out(laid_out, index: int, future: cf.Future) -> tuple[int, list]:
 
 
 def _part_result(future: cf.Future) -> RenderedPDF:
+    """A part's PDF; a worker that died (killed, out of memory) is a render failure, and anything
+    else it raised goes up as it is (a fault in our code is a bug)."""
     try:
         return future.result()
-    except RenderError:
-        raise
-    except Exception as exc:  # a worker that died (killed, out of memory)
+    except cf.process.BrokenProcessPool as exc:
         raise RenderError(f"a worker rendering part of the volume failed: {type(exc).__name__}: {exc}") from exc
 
 
