@@ -16,10 +16,10 @@ from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from publisher import DATA_ROOT
+from publisher import DATA_ROOT, words
 from publisher.arabic import digits as write_digits
 from publisher.errors import LayoutError
-from publisher.model import CSS_SLOT, Document, EpubContent, PageGeometry, Part, Publication, primary_language
+from publisher.model import CSS_SLOT, Document, EpubContent, PageGeometry, Part, Publication
 
 BUILTIN_ROOT = DATA_ROOT / "layouts"
 ENTRY_TEMPLATE = "publication.html.j2"
@@ -113,7 +113,8 @@ def environment(layout: Layout):
         lstrip_blocks=True,
     )
     env.filters["digits"] = _digits_filter
-    env.filters["long_date"] = _long_date
+    env.filters["long_date"] = words.long_date
+    env.filters["names"] = words.names
     return env
 
 
@@ -173,24 +174,6 @@ def _print_css(layout: Layout, page: PageGeometry, left: str, right: str, digits
     return fonts.font_face_css() + "\n" + stylesheet(layout, "print", **context)
 
 
-# Words layouts put around names; a language not listed reads as English.
-_BYLINE_WORD = {"ar": "بقلم", "fa": "نوشته", "ur": "از", "en": "By", "fr": "Par"}
-_AND_WORD = {"ar": " و", "fa": " و ", "ur": " اور ", "en": " and ", "fr": " et "}
-
-
-def _long_date(value: Any, lang: str, digits: str) -> str:
-    from babel.core import UnknownLocaleError
-    from babel.dates import format_date
-
-    from publisher.arabic import digits as write_digits
-
-    try:
-        text = format_date(value, format="long", locale=lang.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        text = format_date(value, format="long", locale=primary_language(lang))
-    return write_digits(text, digits)
-
-
 @dataclass(frozen=True)
 class Composer:
     """A publication with its layout found and its page worked out, once: what the outputs are
@@ -239,7 +222,8 @@ class Composer:
         named = stylesheet + (front or "") + "".join(chapters)  # the layout's pictures its CSS or pages name
         images = {url: path for url, path in layout_assets(self.layout).items() if url in named}
         return EpubContent(stylesheet=stylesheet, front=front, chapters=chapters, images=images,
-                           contents_word=words_for(publication.lang)["contents"])
+                           contents_word=words.around_articles(publication.lang)["contents"],
+                           accessibility_summary=words.accessibility_summary(publication.lang))
 
 
 def composer(publication: Publication) -> Composer:
@@ -300,23 +284,11 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         version=__version__,
         description=chosen[0].summary if len(publication.articles) == 1 and chosen else "",
         keywords=list(dict.fromkeys(tag for a in publication.articles for tag in a.tags)),
-        byline_word=lambda lang: _BYLINE_WORD.get(primary_language(lang), "By"),
-        and_word=lambda lang: _AND_WORD.get(primary_language(lang), " and "),
+        byline_word=words.byline,
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
-        words=words_for(publication.lang),
+        words=words.around_articles(publication.lang),
     )
     return Document(html=html, assets=assets, css=css, page=page if target == "print" else None)
-
-
-# What layouts write around the articles, in the publication's language.
-_WORDS = {
-    "ar": {"issue": "العدد", "contents": "المحتويات", "in_this_issue": "في هذا العدد"},
-    "he": {"issue": "גיליון", "contents": "תוכן העניינים", "in_this_issue": "בגיליון זה"},
-    "fa": {"issue": "شماره", "contents": "فهرست", "in_this_issue": "در این شماره"},
-    "ur": {"issue": "شمارہ", "contents": "فہرست", "in_this_issue": "اس شمارے میں"},
-    "en": {"issue": "Issue", "contents": "Contents", "in_this_issue": "In this issue"},
-    "fr": {"issue": "Numéro", "contents": "Sommaire", "in_this_issue": "Dans ce numéro"},
-}
 
 
 # A layout's own pictures and fonts (a masthead logo, an ornament), which its templates and CSS
@@ -334,21 +306,16 @@ def layout_assets(layout: Layout) -> dict[str, Path]:
     return found
 
 
-def words_for(lang: str) -> dict[str, str]:
-    """The words layouts and the EPUB's nav write around articles, in `lang` (English otherwise)."""
-    return _WORDS.get(primary_language(lang), _WORDS["en"])
-
-
 def _dates(value, lang: str, digits: str, calendar: str) -> list[str]:
     """A date as the calendar option asks: Gregorian, Hijri (Umm al-Qura, with هـ), or both."""
     from publisher.arabic import hijri_date
 
     shown = []
     if calendar in ("gregorian", "both"):
-        shown.append(_long_date(value, lang, digits))
+        shown.append(words.long_date(value, lang, digits))
     if calendar in ("hijri", "both") and (hijri := hijri_date(value, digits)):
         shown.append(hijri)
-    return shown or [_long_date(value, lang, digits)]
+    return shown or [words.long_date(value, lang, digits)]
 
 
 # Printer's marks need room outside the bleed; WeasyPrint draws them in the outer half of the

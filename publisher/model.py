@@ -318,6 +318,8 @@ class EpubContent:
     """The layout's own pictures that its stylesheet or pages name, by URL."""
     contents_word: str
     """"Contents" in the publication's language: the nav's title."""
+    accessibility_summary: str
+    """What the EPUB offers a reader who cannot see it, in the publication's language."""
 
 
 def asset_bytes(asset: Asset) -> bytes:

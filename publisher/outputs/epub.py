@@ -14,7 +14,7 @@ from lxml import etree
 
 from publisher import fonts
 from publisher.errors import RenderError
-from publisher.model import EpubContent, Publication, asset_bytes, media_type, primary_language
+from publisher.model import EpubContent, Publication, asset_bytes, media_type
 
 # Zip entries carry a timestamp too; a fixed one keeps rebuilds byte-identical.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -27,28 +27,10 @@ APPLE_DISPLAY_OPTIONS = b"""<?xml version="1.0" encoding="UTF-8"?>
 </display_options>
 """
 
-_SUMMARY = {
-    "ar": "نص منشور قابل للقراءة بقارئات الشاشة، بعناوين مرتبة وفهرس للتنقل، وخطوط مضمنة؛ "
-          "لا يعتمد على اللون أو الصوت ولا يحوي ما يعرّض القارئ للخطر.",
-    "en": "A text publication readable with screen readers, with ordered headings, a navigable table "
-          "of contents and embedded fonts; it relies on no colour or sound and has no hazards.",
-    "fa": "نشریه‌ای متنی که با صفحه‌خوان خوانده می‌شود، با عنوان‌های مرتب، فهرست مطالب پیمایش‌پذیر و "
-          "قلم‌های جاسازی‌شده؛ به رنگ یا صدا وابسته نیست و خطری برای خواننده ندارد.",
-    "ur": "ایک متنی اشاعت جو اسکرین ریڈر سے پڑھی جا سکتی ہے، ترتیب وار سرخیوں، قابلِ تلاش فہرست اور "
-          "شامل شدہ فونٹس کے ساتھ؛ یہ رنگ یا آواز پر منحصر نہیں اور اس میں کوئی خطرہ نہیں۔",
-    "he": "פרסום טקסטואלי הקריא בקוראי מסך, עם כותרות מסודרות, תוכן עניינים שניתן לנווט בו וגופנים "
-          "מוטמעים; אינו תלוי בצבע או בקול ואין בו סכנות.",
-    "fr": "Publication textuelle lisible par les lecteurs d'écran, avec des titres ordonnés, une table des "
-          "matières navigable et des polices intégrées ; elle ne dépend ni de la couleur ni du son et ne "
-          "présente aucun danger.",
-}
-
-
 def make_epub(publication: Publication, content: EpubContent) -> bytes:
     """The EPUB of `publication`, packed from what its layout made of it (`content`)."""
     book = epub.EpubBook()
     lang = publication.lang
-    primary = primary_language(lang)
     contents_word = content.contents_word
     book.set_identifier(_identifier(publication))
     book.set_title(publication.title)
@@ -62,7 +44,7 @@ def make_epub(publication: Publication, content: EpubContent) -> bytes:
         book.add_metadata("DC", "subject", tag)
     if len(publication.articles) == 1 and publication.articles[0].summary:
         book.add_metadata("DC", "description", publication.articles[0].summary)
-    _accessibility(book, _SUMMARY.get(primary, _SUMMARY["en"]))
+    _accessibility(book, content.accessibility_summary)
 
     css = epub.EpubItem(uid="style", file_name="book.css", media_type="text/css",
                         content=content.stylesheet.encode())

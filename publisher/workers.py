@@ -1,0 +1,169 @@
+"""The workers of `publisher batch`: what a worker does with an article, and the one loop that
+keeps a bounded number of articles in flight on whichever executor runs them (this process, a
+local process pool, or a Dask cluster through `Client.get_executor()`, which speaks
+concurrent.futures)."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from publisher.builder import Rendered, render_outputs
+from publisher.errors import Bug, EnvironmentProblem, PublisherError, RenderError, UsageError
+from publisher.model import Article, Options, Publication, asset_bytes
+
+Todo = list[tuple[Article, str]]  # (article, fingerprint)
+Done = Iterator[tuple[Article, str, Rendered]]
+
+
+class _TookTooLong(BaseException):
+    """Raised by the alarm; a BaseException, so that no `except Exception` in a library swallows it."""
+
+
+def _alarm(signum, frame):
+    raise _TookTooLong
+
+
+def render_task(article: Article, options: Options, timeout: float | None = None) -> Rendered:
+    """What a worker does: one article to bytes. Runs in a pool process or on a Dask worker, where
+    WeasyPrint, its FontConfiguration and the parsed layouts stay warm between tasks. With a
+    timeout, an article that takes longer is stopped and fails alone (a timer signal: only where
+    the task runs on the process's main thread, as in the pool; Dask runs tasks on threads)."""
+    import signal
+    import threading
+
+    armed = bool(timeout) and threading.current_thread() is threading.main_thread()
+    if armed:
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return render_outputs(Publication(title=article.title, articles=(article,), options=options))
+    except EnvironmentProblem as exc:
+        return Rendered(error=exc)
+    except Exception as exc:  # a fault in publisher's own code: the run stops at it (see batch)
+        return Rendered(error=Bug.of(article.label, exc))
+    except _TookTooLong:
+        return Rendered(error=RenderError(f"took longer than {timeout:g} s and was stopped", path=article.source,
+                                          record=article.record, hint="split the article, or raise --timeout"))
+    finally:
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _warm(options: Options | None = None) -> None:
+    """Pool initializer: import the renderer once per worker, before the first task, and leave
+    when the process that started the pool is gone (killed with kill -9, say): a worker must not
+    outlive the run it served. With `options` (a run with a tight --timeout), rehearse too."""
+    import threading
+
+    from publisher.outputs import epub, pdf  # noqa: F401
+
+    if options is not None:
+        _rehearse(options)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _tight(timeout: float | None) -> bool:
+    """Whether a worker's first-article costs (fonts, templates, stylesheet: a fraction of a second,
+    a second on a slow machine) could matter against --timeout, and so are paid beforehand."""
+    return bool(timeout) and timeout < 60
+
+
+def _rehearse(options: Options) -> None:
+    """Render a short article and throw it away: the fonts, the layout's templates and stylesheet
+    and the text layer's tables are then ready, and no article's --timeout pays for them."""
+    sample = Article(slug="rehearsal", title="تجربة", source=Path("rehearsal"), authors=("publisher",),
+                     body_html="<p>نص قصير للتجربة، فيه أرقام ١٢٣ و 456 وكلمة Latin.</p>")
+    with contextlib.suppress(Exception):  # a rehearsal that fails tells nothing: the articles will say what
+        render_outputs(Publication(title=sample.title, articles=(sample,), options=options))
+
+
+def run(todo: Todo, options: Options, jobs: int | None, scheduler: str | None, timeout: float | None = None) -> Done:
+    """(article, fingerprint, rendered) as workers finish, with a bounded number in flight."""
+    if not todo:
+        return
+    if scheduler:
+        yield from _on_dask(todo, options, scheduler)
+        return
+    workers = min(jobs or os.cpu_count() or 1, len(todo))  # no more workers than articles to build
+    if workers == 1:
+        from publisher.outputs import epub, pdf  # noqa: F401  (warm, as a pool worker would be)
+
+        if _tight(timeout):
+            _rehearse(options)
+        for article, fingerprint in todo:
+            yield article, fingerprint, render_task(article, options, timeout)
+        return
+    queue = list(todo)
+    while queue:
+        # A worker that dies (killed, out of memory) breaks the whole pool: the article it held
+        # fails, and a new pool takes up the ones not yet done.
+        with cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm,
+                                    initargs=(options if _tight(timeout) else None,)) as pool:
+            queue = yield from _in_flight(
+                queue, lambda article: pool.submit(render_task, article, options, timeout), workers * 3)
+
+
+def _on_dask(todo: Todo, options: Options, scheduler: str) -> Done:
+    """The same tasks on a Dask cluster. Articles travel with their images as bytes, since a
+    worker on another machine cannot read this machine's files; results come back here."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise EnvironmentProblem("--scheduler needs dask.distributed", hint="pip install 'dask[distributed]'") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                         hint="start one with 'dask scheduler' and give its tcp://HOST:PORT") from None
+    with client:
+        executor = client.get_executor(pure=False)
+        window = max(8, 4 * len(client.scheduler_info().get("workers", {})) or 8)
+
+        def submit(article: Article) -> cf.Future:
+            portable = replace(article, assets={url: asset_bytes(asset) for url, asset in article.assets.items()})
+            return executor.submit(render_task, portable, options)
+
+        yield from _in_flight(todo, submit, window)
+
+
+def _in_flight(todo: Todo, submit: Callable[[Article], cf.Future], window: int) -> Iterator:
+    """The one loop for every executor: at most `window` articles submitted at a time, each
+    yielded with its result as it finishes. Returns the articles not yet done if the executor
+    broke (a pool whose worker died), after yielding the one that broke it as failed."""
+    pending: dict[cf.Future, tuple[Article, str]] = {}
+    queue = iter(todo)
+    try:
+        for item in queue:
+            pending[submit(item[0])] = item
+            while len(pending) >= window or (pending and item is todo[-1]):
+                finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    article, fingerprint = pending.pop(future)
+                    yield article, fingerprint, _result(future)
+                    if isinstance(future.exception(), cf.process.BrokenProcessPool):
+                        return [pending.pop(f) for f in list(pending)] + list(queue)
+    finally:
+        for future in pending:
+            future.cancel()
+    return []
+
+
+def _result(future: cf.Future) -> Rendered:
+    try:
+        return future.result()
+    except Exception as exc:  # a worker that died: this article fails, the rest go on
+        return Rendered(error=PublisherError(f"the worker failed: {type(exc).__name__}: {exc}"))
