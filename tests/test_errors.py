@@ -30,9 +30,9 @@ def _main(monkeypatch, capsys, *args) -> tuple[int, str]:
 
 
 def test_build_reports_a_bug_in_rendering_as_a_bug(tmp_path, monkeypatch, capsys):
-    from publisher.outputs import text_layer
+    from publisher.outputs import text_plan
 
-    monkeypatch.setattr(text_layer, "_narrow_gaps", _injected)
+    monkeypatch.setattr(text_plan, "narrow_gaps", _injected)
     code, err = _main(monkeypatch, capsys, "build", SEED, "-f", "pdf", "--out", tmp_path)
     assert code == 70, err
     assert err.startswith("bug: ") and SEED.name in err and "TypeError: injected fault" in err
@@ -41,9 +41,9 @@ def test_build_reports_a_bug_in_rendering_as_a_bug(tmp_path, monkeypatch, capsys
 
 
 def test_debug_shows_where_the_bug_is(tmp_path, monkeypatch, capsys):
-    from publisher.outputs import text_layer
+    from publisher.outputs import text_plan
 
-    monkeypatch.setattr(text_layer, "_narrow_gaps", _injected)
+    monkeypatch.setattr(text_plan, "narrow_gaps", _injected)
     code, err = _main(monkeypatch, capsys, "--debug", "build", SEED, "-f", "pdf", "--out", tmp_path)
     assert code == 70 and "Traceback" in err and "_injected" in err
 

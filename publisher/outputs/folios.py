@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+from publisher.outputs import tj
+
 MARGIN_BOXES = (
     "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "right-top", "right-middle",
     "right-bottom", "bottom-right-corner", "bottom-right", "bottom-center", "bottom-left", "bottom-left-corner",
@@ -261,14 +263,14 @@ def _text_object(content: bytes):
                 raise Unstampable("a specimen text object does not end")
             block = [x.strip() for x in lines[index + 1:end]]
             tm = [i for i, x in enumerate(block) if x.endswith(b" Tm")]
-            tj = [i for i, x in enumerate(block) if x.endswith(b" TJ")]
-            if len(tm) != 1 or len(tj) != 1 or not (matrix := _TM.match(block[tm[0]])) or not (
-                    shown := _TJ.match(block[tj[0]])) or tj[0] < tm[0]:
+            shows = [i for i, x in enumerate(block) if x.endswith(b" TJ")]
+            if len(tm) != 1 or len(shows) != 1 or not (matrix := _TM.match(block[tm[0]])) or not (
+                    shown := _TJ.match(block[shows[0]])) or shows[0] < tm[0]:
                 raise Unstampable("the folio is not one line of plain glyphs")
-            drawn = [int(g, 16) for g in re.findall(rb"<([0-9a-f]{4})>", shown.group(1))]
+            drawn = tj.glyphs(shown.group(0))
             state = tuple(op for level in stack for op in level)
-            shape = (state, (b"BT", *block[:tm[0]]), (matrix.group(1), matrix.group(3)), tuple(block[tm[0] + 1:tj[0]]),
-                     (*block[tj[0] + 1:], b"ET"))
+            shape = (state, (b"BT", *block[:tm[0]]), (matrix.group(1), matrix.group(3)),
+                     tuple(block[tm[0] + 1:shows[0]]), (*block[shows[0] + 1:], b"ET"))
             found = (shape, float(matrix.group(2)), drawn)
             index = end
         elif line.split(b" ")[-1] in _STATE:

@@ -12,9 +12,8 @@ import itertools
 import re
 from typing import NamedTuple
 
-_NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_TF = re.compile(rb"^/(\S+)\s+(" + _NUMBER + rb")\s+Tf$")
-_TS = re.compile(rb"^(" + _NUMBER + rb")\s+Ts$")
+from publisher.outputs import tj
+
 # What pypdf takes for right-to-left (pypdf/_utils.py RTL_CHARACTER_RANGES).
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
@@ -122,7 +121,7 @@ class _Sequence(NamedTuple):
 def _with_operator(state: dict[bytes, tuple[bytes, ...]], line: bytes) -> dict[bytes, tuple[bytes, ...]]:
     operator = line.rsplit(None, 1)[-1] if line.strip() else b""
     part = _STATE_PARTS.get(operator)
-    if part is None or (part == b"Tf" and not _TF.match(line)) or (part == b"Ts" and not _TS.match(line)):
+    if part is None or (part == b"Tf" and not tj.TF.match(line)) or (part == b"Ts" and not tj.TS.match(line)):
         return state
     return {**state, part: (*state.get(part, ()), line) if part == b"gs" else (line,)}
 
@@ -261,13 +260,13 @@ def _block_in_visual_order(block: list, font: bytes | None, rise: bytes) -> tupl
                 return block, font, rise
             pieces.append(((numbers[5], numbers[4]), [line]))
             states.append((font, rise))
-        elif _TF.match(line) or _TS.match(line) or (line.startswith(b"[") and line.endswith(b"TJ")):
+        elif tj.TF.match(line) or tj.TS.match(line) or (line.startswith(b"[") and line.endswith(b"TJ")):
             if not pieces:
                 return block, font, rise  # text before any Tm: not one of WeasyPrint's
             pieces[-1][1].append(line)
-            if _TF.match(line):
+            if tj.TF.match(line):
                 font = line
-            elif _TS.match(line):
+            elif tj.TS.match(line):
                 rise = line
         else:
             return block, font, rise
@@ -287,7 +286,7 @@ def _block_in_visual_order(block: list, font: bytes | None, rise: bytes) -> tupl
         tm, *rest = pieces[k][1]
         piece_font, piece_rise = states[k]
         out.append(tm)
-        if piece_font is not None and not (rest and _TF.match(rest[0])):
+        if piece_font is not None and not (rest and tj.TF.match(rest[0])):
             out.append(piece_font)
         out.append(piece_rise)
         out += rest
