@@ -89,6 +89,35 @@ FieldMap = Annotated[list[str] | None, typer.Option(
          "Fields: title, content, author, date, subtitle, summary, tags, lang, url, source, slug.")]
 
 
+# The options every command that makes files takes, declared here once: each such command is
+# decorated with @_making, which adds them to its signature (after its own) and hands them to it
+# as one dict, `given`.
+_MAKING = (("layout", LayoutName, None), ("page_size", PageSize, None), ("margins", Margins, None),
+           ("bleed", Bleed, None), ("marks", Marks, None), ("pdf_standard", PdfStandard, None),
+           ("digits", Digits, None), ("calendar", Calendar, None), ("dpi", Dpi, None),
+           ("layouts_dirs", LayoutsDirs, None), ("quiet", Quiet, False), ("debug", Debug, False),
+           ("field_map", FieldMap, None), ("allow_remote", AllowRemote, None))
+
+
+def _making(command):
+    import functools
+    import inspect
+
+    own = inspect.signature(command, eval_str=True)
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+             for name, annotation, default in _MAKING]
+    kept = [parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY) if parameter.default is not parameter.empty
+            else parameter for parameter in own.parameters.values() if parameter.name != "given"]
+
+    @functools.wraps(command)
+    def with_options(*args, **values):
+        given = {name: values.pop(name) for name, _, _ in _MAKING}
+        return command(*args, **values, given={**values, **given})
+
+    with_options.__signature__ = own.replace(parameters=[*kept, *added])
+    return with_options
+
+
 # The command-line parameters that are build options (config.py checks them); a command's other
 # parameters (inputs, --out, --title, ...) are its own.
 OPTION_NAMES = ("formats", "layout", "page_size", "margins", "bleed", "marks", "pdf_standard", "digits", "calendar",
@@ -121,26 +150,14 @@ def _report(result) -> None:
 
 
 @app.command()
+@_making
 def build(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="INPUT...", help="Article files, folders of them, or publication files (.toml, .yml).",
         show_default=False)],
     out: Out = Path("dist"),
     formats: Formats = None,
-    layout: LayoutName = None,
-    page_size: PageSize = None,
-    margins: Margins = None,
-    bleed: Bleed = None,
-    marks: Marks = None,
-    pdf_standard: PdfStandard = None,
-    digits: Digits = None,
-    calendar: Calendar = None,
-    dpi: Dpi = None,
-    layouts_dirs: LayoutsDirs = None,
-    quiet: Quiet = False,
-    debug: Debug = False,
-    field_map: FieldMap = None,
-    allow_remote: AllowRemote = None,
+    given: dict | None = None,
 ) -> None:
     """Build each article into OUT/<slug>.pdf and OUT/<slug>.epub (and .html with --format html).
 
@@ -162,7 +179,6 @@ def build(
       publisher build issue-12.toml
       publisher build notes.txt -f html -f pdf --layouts-dir my-layouts --layout weekly
     """
-    given = dict(locals())
     from publisher.builder import build as run_build
     from publisher.publications import SUFFIXES
 
@@ -170,13 +186,13 @@ def build(
     articles = [path for path in inputs if path.suffix.lower() not in SUFFIXES]
     failures = 0
     for path in publication_files:
-        failures += _publish_file(path, out, dict(given), field_map, allow_remote)
+        failures += _publish_file(path, out, given)
     if not articles:
         if failures:
             raise typer.Exit(1)
         return
     options = _options(given)
-    results = run_build(articles, out, options, on_result=_report, settings=_read_settings(field_map, allow_remote))
+    results = run_build(articles, out, options, on_result=_report, settings=_settings(given))
     failed = [r for r in results if not r.ok]
     if not _State.quiet or failed:
         typer.echo(f"{len(results) - len(failed)} of {len(results)} articles built into {out}/"
@@ -185,8 +201,7 @@ def build(
         raise typer.Exit(2 if len(failed) == len(results) and not publication_files else 1)
 
 
-def _publish_file(path: Path, out: Path, given: dict, field_map: list[str] | None,
-                  allow_remote: list[str] | None = None) -> int:
+def _publish_file(path: Path, out: Path, given: dict) -> int:
     from publisher import publications
 
     spec = publications.load(path)
@@ -195,20 +210,22 @@ def _publish_file(path: Path, out: Path, given: dict, field_map: list[str] | Non
         file_options["layout"] = spec["layout"]
     options = _options(given, publication=file_options, kind=spec["kind"])
     return _publish(spec["kind"], spec["articles"], out, options, title=spec["title"], issue=spec["issue"],
-                    date=spec["date"], authors=spec["authors"], cover=spec["cover"], field_map=field_map,
-                    allow_remote=allow_remote, source=path)
+                    date=spec["date"], authors=spec["authors"], cover=spec["cover"], settings=_settings(given),
+                    source=path)
 
 
 def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, issue: str = "", date=None,
-             authors: tuple[str, ...] = (), cover: Path | None = None, field_map: list[str] | None = None,
-             allow_remote: list[str] | None = None, source: Path | None = None, jobs: int | None = None) -> int:
+             authors: tuple[str, ...] = (), cover: Path | None = None, settings=None, source: Path | None = None,
+             jobs: int | None = None) -> int:
     """Read the articles, make the publication, report; the number of articles that failed."""
     from publisher.builder import build_publication, gather
     from publisher.model import Publication
 
     if cover is not None:
-        _check_cover(cover)
-    articles, failed = gather(inputs, _read_settings(field_map, allow_remote))
+        from publisher.publications import check_cover
+
+        check_cover(cover)
+    articles, failed = gather(inputs, settings)
     for result in failed:
         _report(result)
     publication = Publication(title=title, articles=tuple(articles), kind=kind, options=options, issue=issue,
@@ -228,24 +245,6 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
     return len(failed) + (1 if result.error else 0)
 
 
-def _check_cover(cover: Path) -> None:
-    from publisher.errors import InputError
-    from publisher.sources.assets import IMAGE_SUFFIXES
-
-    if not cover.is_file():
-        raise InputError("cover image not found", path=cover, hint="check the path given to --cover")
-    if cover.suffix.lower() not in IMAGE_SUFFIXES - {".svg"}:
-        raise InputError("the cover must be a PNG, JPEG, GIF or WebP image", path=cover)
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(cover) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise InputError(f"the cover is not a readable image ({exc})", path=cover,
-                         hint="export it again as PNG or JPEG") from None
-
-
 def _date_option(value: str | None):
     import datetime as dt
 
@@ -260,6 +259,7 @@ def _date_option(value: str | None):
 
 
 @app.command()
+@_making
 def bulletin(
     inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="The articles, lead story first.",
                                                  show_default=False)],
@@ -269,20 +269,7 @@ def bulletin(
                                                             "article's.")] = None,
     out: Out = Path("dist"),
     formats: Formats = None,
-    layout: LayoutName = None,
-    page_size: PageSize = None,
-    margins: Margins = None,
-    bleed: Bleed = None,
-    marks: Marks = None,
-    pdf_standard: PdfStandard = None,
-    digits: Digits = None,
-    calendar: Calendar = None,
-    dpi: Dpi = None,
-    layouts_dirs: LayoutsDirs = None,
-    quiet: Quiet = False,
-    debug: Debug = False,
-    field_map: FieldMap = None,
-    allow_remote: AllowRemote = None,
+    given: dict | None = None,
 ) -> None:
     """Make a bulletin (نشرة): a masthead with the issue number and its date in the Gregorian and
     Hijri calendars, the issue's headlines, then the articles in two columns, the lead story
@@ -292,14 +279,14 @@ def bulletin(
     Example:
       publisher bulletin lead.md wire/*.txt --title "نشرة الحي" --issue 12 --date 2026-11-28
     """
-    given = dict(locals())
     failures = _publish("bulletin", inputs, out, _options(given, kind="bulletin"), title=title, issue=issue,
-                        date=_date_option(date), field_map=field_map, allow_remote=allow_remote)
+                        date=_date_option(date), settings=_settings(given))
     if failures:
         raise typer.Exit(1)
 
 
 @app.command()
+@_making
 def book(
     inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="The articles, in order.",
                                                  show_default=False)],
@@ -311,22 +298,9 @@ def book(
     date: Annotated[str | None, typer.Option("--date", help="The book's date, YYYY-MM-DD.")] = None,
     out: Out = Path("dist"),
     formats: Formats = None,
-    layout: LayoutName = None,
-    page_size: PageSize = None,
-    margins: Margins = None,
-    bleed: Bleed = None,
-    marks: Marks = None,
-    pdf_standard: PdfStandard = None,
-    digits: Digits = None,
-    calendar: Calendar = None,
-    dpi: Dpi = None,
-    layouts_dirs: LayoutsDirs = None,
-    quiet: Quiet = False,
-    debug: Debug = False,
-    field_map: FieldMap = None,
-    allow_remote: AllowRemote = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Worker processes for the parts of a long book; default: one per core.")] = None,
+    given: dict | None = None,
 ) -> None:
     """Make a book: a cover, a title page, contents (المحتويات) with the folios printed on the
     pages, one chapter per article opening on a right-hand page, running heads, a bookmark per
@@ -337,15 +311,14 @@ def book(
       publisher book chapters/ --title "أرشيف ٢٠٢٦" --author "غرفة الأخبار" --cover cover.jpg
       publisher book archive.jsonl --title "Archive, July 2015" --page-size A4
     """
-    given = dict(locals())
     failures = _publish("book", inputs, out, _options(given, kind="book"), title=title, date=_date_option(date),
-                        authors=tuple(author or ()), cover=cover, field_map=field_map, allow_remote=allow_remote,
-                        jobs=jobs)
+                        authors=tuple(author or ()), cover=cover, settings=_settings(given), jobs=jobs)
     if failures:
         raise typer.Exit(1)
 
 
 @app.command()
+@_making
 def batch(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="INPUT...", help="Folders of articles and JSON or JSON Lines exports.", show_default=False)],
@@ -360,20 +333,7 @@ def batch(
         "--group-by", help="Also one volume (a book) per year, month or source, in OUT/volumes/.")] = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds an article may take before it is stopped and counted as failed.")] = 600,
-    layout: LayoutName = None,
-    page_size: PageSize = None,
-    margins: Margins = None,
-    bleed: Bleed = None,
-    marks: Marks = None,
-    pdf_standard: PdfStandard = None,
-    digits: Digits = None,
-    calendar: Calendar = None,
-    dpi: Dpi = None,
-    layouts_dirs: LayoutsDirs = None,
-    quiet: Quiet = False,
-    debug: Debug = False,
-    field_map: FieldMap = None,
-    allow_remote: AllowRemote = None,
+    given: dict | None = None,
 ) -> None:
     """Export a whole archive: every article to OUT/<slug>.pdf and .epub, in parallel.
 
@@ -388,7 +348,6 @@ def batch(
       publisher batch feed.jsonl --out out/ --group-by month
       publisher batch feed.jsonl --out out/ --scheduler tcp://127.0.0.1:8786
     """
-    given = dict(locals())
     from publisher.batch import batch as run_batch
 
     options = _options(given)
@@ -398,7 +357,7 @@ def batch(
     try:
         summary = run_batch(inputs, out, options, jobs=jobs, force=force, fail_fast=fail_fast, scheduler=scheduler,
                             group_by=group_by, timeout=timeout if timeout > 0 else None,
-                            settings=_read_settings(field_map, allow_remote), progress=show.update,
+                            settings=_settings(given), progress=show.update,
                             on_entry=show.entry)
     finally:
         show.close()
@@ -486,6 +445,11 @@ def check(
             typer.echo(f"  problem: {problem}")
     if failed:
         raise typer.Exit(1)
+
+
+def _settings(given: dict):
+    """What the readers are told by a command's --map and --allow-remote."""
+    return _read_settings(given["field_map"], given["allow_remote"])
 
 
 def _read_settings(field_map: list[str] | None, allow_remote: list[str] | None = None):

@@ -78,3 +78,21 @@ def load(path: Path) -> dict[str, Any]:
         "articles": [folder / str(item) for item in articles],
         "options": options,
     }
+
+
+def check_cover(cover: Path) -> None:
+    """A book's cover: a raster image that opens, or an error naming the file and the fix."""
+    from publisher.sources.assets import IMAGE_SUFFIXES
+
+    if not cover.is_file():
+        raise InputError("cover image not found", path=cover, hint="check the path given to --cover")
+    if cover.suffix.lower() not in IMAGE_SUFFIXES - {".svg"}:
+        raise InputError("the cover must be a PNG, JPEG, GIF or WebP image", path=cover)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(cover) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise InputError(f"the cover is not a readable image ({exc})", path=cover,
+                         hint="export it again as PNG or JPEG") from None
