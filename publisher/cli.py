@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import sys
 import traceback
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from publisher import __version__
+from publisher.cli_options import (
+    OPTION_NAMES,
+    Formats,
+    Jobs,
+    Out,
+    making,
+)
 from publisher.errors import Bug, PublisherError
 
 app = typer.Typer(
@@ -26,12 +32,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 BUG_EXIT = 70
-
-
-class Format(StrEnum):
-    pdf = "pdf"
-    epub = "epub"
-    html = "html"
 
 
 class _State:
@@ -53,75 +53,6 @@ def _global(
                                           help="Print the version and exit.")] = False,
 ) -> None:
     _State.debug, _State.quiet = debug, quiet
-
-
-# Options shared by build, bulletin and book.
-Out = Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")]
-Formats = Annotated[list[Format] | None, typer.Option(
-    "--format", "-f", help="Output format; repeat for several. Default: pdf and epub.")]
-LayoutName = Annotated[str | None, typer.Option("--layout", "-l", help="Layout name (see 'publisher layouts').")]
-PageSize = Annotated[str | None, typer.Option(
-    "--page-size", help="A4, A5, B5, letter, ... or WIDTHxHEIGHT such as 170x240mm.")]
-Margins = Annotated[str | None, typer.Option(
-    "--margins", help="1 to 4 lengths, in CSS order read for a bound book: top outer bottom inner.")]
-Bleed = Annotated[str | None, typer.Option("--bleed", help="Bleed beyond the trim on every side, e.g. 3mm.")]
-Marks = Annotated[str | None, typer.Option(
-    "--marks", help="Printer's marks outside the bleed: crop, cross, crop,cross.")]
-PdfStandard = Annotated[str | None, typer.Option(
-    "--pdf-standard", help="pdf/a-3b (archives), pdf/a-2u, pdf/ua-1 (accessible), pdf/x-4 (print), ...")]
-Digits = Annotated[str | None, typer.Option(
-    "--digits", help="arabic-indic, persian or western; default: the language's own.")]
-Calendar = Annotated[str | None, typer.Option(
-    "--calendar", help="Dates in the layout: gregorian, hijri (Umm al-Qura, with هـ) or both.")]
-Dpi = Annotated[int | None, typer.Option("--dpi", help="Scale images down to at most this resolution, e.g. 300.")]
-LayoutsDirs = Annotated[list[Path] | None, typer.Option(
-    "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")]
-Jobs = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes; default: one per core.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")]
-Debug = Annotated[bool, typer.Option("--debug", help="Show full tracebacks for unexpected errors.")]
-AllowRemote = Annotated[list[str] | None, typer.Option(
-    "--allow-remote", metavar="HOST",
-    help="Fetch images from this host (once, while reading; 10 s and 40 MB at most); repeatable. "
-         "Without it no article makes publisher touch the network.")]
-FieldMap = Annotated[list[str] | None, typer.Option(
-    "--map", metavar="FIELD=NAME",
-    help="For JSON exports: the name your export uses for a field, e.g. --map title=headline_ar; repeatable. "
-         "Fields: title, content, author, date, subtitle, summary, tags, lang, url, source, slug.")]
-
-
-# The options every command that makes files takes, declared here once: each such command is
-# decorated with @_making, which adds them to its signature (after its own) and hands them to it
-# as one dict, `given`.
-_MAKING = (("layout", LayoutName, None), ("page_size", PageSize, None), ("margins", Margins, None),
-           ("bleed", Bleed, None), ("marks", Marks, None), ("pdf_standard", PdfStandard, None),
-           ("digits", Digits, None), ("calendar", Calendar, None), ("dpi", Dpi, None),
-           ("layouts_dirs", LayoutsDirs, None), ("quiet", Quiet, False), ("debug", Debug, False),
-           ("field_map", FieldMap, None), ("allow_remote", AllowRemote, None))
-
-
-def _making(command):
-    import functools
-    import inspect
-
-    own = inspect.signature(command, eval_str=True)
-    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-             for name, annotation, default in _MAKING]
-    kept = [parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY) if parameter.default is not parameter.empty
-            else parameter for parameter in own.parameters.values() if parameter.name != "given"]
-
-    @functools.wraps(command)
-    def with_options(*args, **values):
-        given = {name: values.pop(name) for name, _, _ in _MAKING}
-        return command(*args, **values, given={**values, **given})
-
-    with_options.__signature__ = own.replace(parameters=[*kept, *added])
-    return with_options
-
-
-# The command-line parameters that are build options (config.py checks them); a command's other
-# parameters (inputs, --out, --title, ...) are its own.
-OPTION_NAMES = ("formats", "layout", "page_size", "margins", "bleed", "marks", "pdf_standard", "digits", "calendar",
-                "dpi", "layouts_dirs")
 
 
 def _options(parameters: dict, *, publication: dict | None = None, kind: str = "article"):
@@ -150,7 +81,7 @@ def _report(result) -> None:
 
 
 @app.command()
-@_making
+@making
 def build(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="INPUT...", help="Article files, folders of them, or publication files (.toml, .yml).",
@@ -259,7 +190,7 @@ def _date_option(value: str | None):
 
 
 @app.command()
-@_making
+@making
 def bulletin(
     inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="The articles, lead story first.",
                                                  show_default=False)],
@@ -286,7 +217,7 @@ def bulletin(
 
 
 @app.command()
-@_making
+@making
 def book(
     inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", help="The articles, in order.",
                                                  show_default=False)],
@@ -318,7 +249,7 @@ def book(
 
 
 @app.command()
-@_making
+@making
 def batch(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="INPUT...", help="Folders of articles and JSON or JSON Lines exports.", show_default=False)],
@@ -373,80 +304,6 @@ def batch(
         raise typer.Exit(1)
 
 
-@app.command()
-def inspect(
-    inputs: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Article files or folders.",
-                                                 show_default=False)],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one article a line.")] = False,
-    field_map: Annotated[list[str] | None, typer.Option("--map", metavar="FIELD=NAME",
-                                                        help="As for build, for JSON exports.")] = None,
-) -> None:
-    """Show what publisher reads in a file: title, metadata and the tree of blocks.
-
-    \b
-    Examples:
-      publisher inspect articles/000_96635321e4ee60bd.txt
-      publisher inspect export.jsonl --json
-    """
-    import json
-
-    from publisher.outline import as_text, outline
-    from publisher.sources import collect_inputs, read
-
-    failed = total = 0
-    for path in collect_inputs(inputs):
-        for item in read(path, _read_settings(field_map)):
-            total += 1
-            if isinstance(item, PublisherError):
-                failed += 1
-                typer.echo(item.one_line(), err=True)
-            elif as_json:
-                typer.echo(json.dumps(outline(item), ensure_ascii=False))
-            else:
-                typer.echo(as_text(outline(item)))
-    if failed:
-        raise typer.Exit(2 if failed == total else 1)
-
-
-@app.command()
-def check(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="PDF and EPUB files.", show_default=False)],
-    source: Annotated[Path | None, typer.Option(
-        "--source", help="The article a PDF was made from: report the words and phrases Chrome (PDFium), "
-                         "Evince (poppler) and pypdf find, and the words a reader would not find.")] = None,
-    min_recall: Annotated[float, typer.Option(
-        "--min-recall", help="With --source: the least share of words Chrome's viewer must find.")] = 0.99,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one file a line.")] = False,
-) -> None:
-    """Check finished files. A PDF: fonts embedded and all from fonts/, page boxes, the standard it
-    declares, tagging, and with --source the text viewers find in it. An EPUB: EPUBCheck.
-    Exit status 1 when something is wrong.
-
-    \b
-    Examples:
-      publisher check dist/*.pdf dist/*.epub
-      publisher check dist/report.pdf --source articles/report.md
-    """
-    import json
-
-    from publisher.checker import check as run_check
-
-    failed = False
-    for path in files:
-        report = run_check(path, source, min_recall)
-        failed = failed or bool(report.problems)
-        if as_json:
-            typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
-            continue
-        typer.echo(f"{path}: {'ok' if not report.problems else 'PROBLEMS'}")
-        for name, value in report.facts:
-            typer.echo(f"  {name + ':':<18} {value}")
-        for problem in report.problems:
-            typer.echo(f"  problem: {problem}")
-    if failed:
-        raise typer.Exit(1)
-
-
 def _settings(given: dict):
     """What the readers are told by a command's --map and --allow-remote."""
     return _read_settings(given["field_map"], given["allow_remote"])
@@ -466,41 +323,16 @@ def _read_settings(field_map: list[str] | None, allow_remote: list[str] | None =
     return ReadSettings(field_map=pairs, allow_remote=hosts)
 
 
-@app.command()
-def doctor() -> None:
-    """Say what this machine has and lacks for publisher: WeasyPrint, Pango and HarfBuzz
-    subsetting, the bundled fonts, Java for EPUBCheck, poppler for checks. Exit status 3 when
-    something every build needs is missing."""
-    from publisher.doctor import examine
-
-    findings = examine()
-    for finding in findings:
-        mark = "ok" if finding.ok else ("MISSING" if finding.needed else "missing")
-        fix = f"  -> {finding.fix}" if not finding.ok and finding.fix else ""
-        typer.echo(f"{mark:<8} {finding.name:<26} {finding.detail}{fix}")
-    if any(not f.ok and f.needed for f in findings):
-        raise typer.Exit(3)
-
-
-@app.command("layouts")
-def list_layouts(
-    layouts_dirs: Annotated[list[Path] | None, typer.Option("--layouts-dir", help="Also list layouts here.")] = None,
-) -> None:
-    """List the layouts you can name with --layout, with what each is for."""
-    from publisher import layouts
-
-    for name in sorted(layouts.available(tuple(layouts_dirs or ()))):
-        layout = layouts.find(name, tuple(layouts_dirs or ()))
-        parent = f" (extends {layout.parent.name})" if layout.parent else ""
-        typer.echo(f"{name:<12} {layout.description}{parent}")
-
-
 def _shown(path: Path) -> str:
     """A path as the user would type it: relative to the working folder when inside it."""
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+# The examining commands register themselves on `app` (imported here so that they are there).
+from publisher import cli_examine  # noqa: E402, F401
 
 
 def main() -> None:

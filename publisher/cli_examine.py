@@ -1,0 +1,116 @@
+"""The commands that look at things rather than make them: inspect (what publisher reads in an
+article), check (what a print shop, archive or store would check in a finished file), doctor
+(what this machine has) and layouts (what can be named with --layout). Registered on cli.app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from publisher.cli import _read_settings, app
+from publisher.errors import PublisherError
+
+
+@app.command()
+def inspect(
+    inputs: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Article files or folders.",
+                                                 show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one article a line.")] = False,
+    field_map: Annotated[list[str] | None, typer.Option("--map", metavar="FIELD=NAME",
+                                                        help="As for build, for JSON exports.")] = None,
+) -> None:
+    """Show what publisher reads in a file: title, metadata and the tree of blocks.
+
+    \b
+    Examples:
+      publisher inspect articles/000_96635321e4ee60bd.txt
+      publisher inspect export.jsonl --json
+    """
+    import json
+
+    from publisher.outline import as_text, outline
+    from publisher.sources import collect_inputs, read
+
+    failed = total = 0
+    for path in collect_inputs(inputs):
+        for item in read(path, _read_settings(field_map)):
+            total += 1
+            if isinstance(item, PublisherError):
+                failed += 1
+                typer.echo(item.one_line(), err=True)
+            elif as_json:
+                typer.echo(json.dumps(outline(item), ensure_ascii=False))
+            else:
+                typer.echo(as_text(outline(item)))
+    if failed:
+        raise typer.Exit(2 if failed == total else 1)
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="PDF and EPUB files.", show_default=False)],
+    source: Annotated[Path | None, typer.Option(
+        "--source", help="The article a PDF was made from: report the words and phrases Chrome (PDFium), "
+                         "Evince (poppler) and pypdf find, and the words a reader would not find.")] = None,
+    min_recall: Annotated[float, typer.Option(
+        "--min-recall", help="With --source: the least share of words Chrome's viewer must find.")] = 0.99,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one file a line.")] = False,
+) -> None:
+    """Check finished files. A PDF: fonts embedded and all from fonts/, page boxes, the standard it
+    declares, tagging, and with --source the text viewers find in it. An EPUB: EPUBCheck.
+    Exit status 1 when something is wrong.
+
+    \b
+    Examples:
+      publisher check dist/*.pdf dist/*.epub
+      publisher check dist/report.pdf --source articles/report.md
+    """
+    import json
+
+    from publisher.checker import check as run_check
+
+    failed = False
+    for path in files:
+        report = run_check(path, source, min_recall)
+        failed = failed or bool(report.problems)
+        if as_json:
+            typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+            continue
+        typer.echo(f"{path}: {'ok' if not report.problems else 'PROBLEMS'}")
+        for name, value in report.facts:
+            typer.echo(f"  {name + ':':<18} {value}")
+        for problem in report.problems:
+            typer.echo(f"  problem: {problem}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor() -> None:
+    """Say what this machine has and lacks for publisher: WeasyPrint, Pango and HarfBuzz
+    subsetting, the bundled fonts, Java for EPUBCheck, poppler for checks. Exit status 3 when
+    something every build needs is missing."""
+    from publisher.doctor import examine
+
+    findings = examine()
+    for finding in findings:
+        mark = "ok" if finding.ok else ("MISSING" if finding.needed else "missing")
+        fix = f"  -> {finding.fix}" if not finding.ok and finding.fix else ""
+        typer.echo(f"{mark:<8} {finding.name:<26} {finding.detail}{fix}")
+    if any(not f.ok and f.needed for f in findings):
+        raise typer.Exit(3)
+
+
+@app.command("layouts")
+def list_layouts(
+    layouts_dirs: Annotated[list[Path] | None, typer.Option("--layouts-dir", help="Also list layouts here.")] = None,
+) -> None:
+    """List the layouts you can name with --layout, with what each is for."""
+    from publisher import layouts
+
+    for name in sorted(layouts.available(tuple(layouts_dirs or ()))):
+        layout = layouts.find(name, tuple(layouts_dirs or ()))
+        parent = f" (extends {layout.parent.name})" if layout.parent else ""
+        typer.echo(f"{name:<12} {layout.description}{parent}")
