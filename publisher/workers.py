@@ -124,6 +124,7 @@ def _on_dask(todo: Todo, options: Options, scheduler: str) -> Done:
         from distributed import Client
     except ImportError:
         raise EnvironmentProblem("--scheduler needs dask.distributed", hint="pip install 'dask[distributed]'") from None
+    _reachable(scheduler)
     try:
         client = Client(scheduler, timeout="20s")
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -138,6 +139,22 @@ def _on_dask(todo: Todo, options: Options, scheduler: str) -> Done:
             return executor.submit(render_task, portable, options)
 
         yield from _in_flight(todo, submit, window)
+
+
+def _reachable(scheduler: str) -> None:
+    """A scheduler nothing listens at is named at once: Dask's own client retries for its whole
+    timeout (20 s) before it gives up."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or not parts.port:
+        return  # another transport (inproc, ucx): Dask says what is wrong with it
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=5).close()
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                         hint="start one with 'dask scheduler' and give its tcp://HOST:PORT") from None
 
 
 def _in_flight(todo: Todo, submit: Callable[[Article], cf.Future], window: int) -> Iterator:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -31,11 +33,51 @@ class Run:
 
 
 def publisher(*args: str | Path, cwd: Path | None = None) -> Run:
+    """The command line's entry point (`publisher ARGS`), run in this process: the same parsing,
+    library calls, messages and exit status, without paying for a fresh interpreter and a cold
+    WeasyPrint at every call. Tests that need a process of their own (signals, imports, a kill)
+    use publisher_process."""
+    from publisher import cli, layouts
+
+    # Layouts are read once a process; a test may write or edit one between two runs.
+    for cached in (layouts._load, layouts.environment, layouts._css_template, layouts._print_css,
+                   layouts.layout_assets):
+        cached.cache_clear()
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd(), sys.argv, cli._State.debug, cli._State.quiet
+    code = 0
+    try:
+        os.chdir(cwd or ROOT)
+        sys.argv = ["publisher", *map(str, args)]
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli.main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        os.chdir(before[0])
+        sys.argv, cli._State.debug, cli._State.quiet = before[1:]
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def publisher_process(*args: str | Path, cwd: Path | None = None) -> Run:
     """The real command line, in a fresh process, as a user runs it."""
     env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
     proc = subprocess.run([sys.executable, "-m", "publisher", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd or ROOT, env=env, timeout=300)
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def small_parts(monkeypatch) -> int:
+    """Books laid out in parts of 6 articles (40 in use), for the tests of parts and their joins:
+    the number of articles that makes three parts (6, 6 and 3), in a fraction of the time two
+    parts of 40 take. The CLI runs in this process (see publisher), and pool workers are forked
+    from it after the change."""
+    from publisher.outputs import volume
+
+    monkeypatch.setattr(volume, "PART_SIZE", 6)
+    return 15
 
 
 @pytest.fixture(scope="session")

@@ -150,10 +150,10 @@ def test_pages_are_as_weasyprint_drew_them(tmp_path, monkeypatch):
 
 
 @needs_poppler
-def test_books_and_bulletins_read_whole(tmp_path):
-    """A 45-article book is laid out in two parts and joined (one cut of each face, the parts'
-    own codes mapped into it); a bulletin sets two columns."""
-    export = make_export(tmp_path / "export.jsonl", 45)
+def test_books_and_bulletins_read_whole(tmp_path, small_parts):
+    """A book is laid out in three parts and joined (one cut of each face, the parts' own codes
+    mapped into it); a bulletin sets two columns."""
+    export = make_export(tmp_path / "export.jsonl", small_parts)
     records = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
     run = publisher("book", export, "--title", "أرشيف الحدائق", "-f", "pdf", "--out", tmp_path / "book")
     assert run.code == 0, run.stderr
