@@ -1,7 +1,13 @@
 """The workers of `publisher batch`: what a worker does with an article, and the one loop that
 keeps a bounded number of articles in flight on whichever executor runs them (this process, a
 local process pool, or a Dask cluster through `Client.get_executor()`, which speaks
-concurrent.futures)."""
+concurrent.futures).
+
+The local pool is Pebble's: it ends the worker of an article that overruns --timeout, even inside
+WeasyPrint's C code, and replaces a worker that dies without failing the others' articles.
+(concurrent.futures' pool breaks whole when one worker dies: every article in flight failed with
+it, measured by tests/test_batch.py::test_a_worker_that_dies_fails_its_article_alone.) The
+timer signal in render_task serves the single-worker run in this process."""
 
 from __future__ import annotations
 
@@ -107,14 +113,19 @@ def run(todo: Todo, options: Options, jobs: int | None, scheduler: str | None, t
         for article, fingerprint in todo:
             yield article, fingerprint, render_task(article, options, timeout)
         return
-    queue = list(todo)
-    while queue:
-        # A worker that dies (killed, out of memory) breaks the whole pool: the article it held
-        # fails, and a new pool takes up the ones not yet done.
-        with cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm,
-                                    initargs=(options if _tight(timeout) else None,)) as pool:
-            queue = yield from _in_flight(
-                queue, lambda article: pool.submit(render_task, article, options, timeout), workers * 3)
+    import pebble
+
+    # Pebble stops an article that overruns --timeout by ending its worker, even inside C code
+    # (a signal waits for Python bytecode), and replaces a worker that dies without breaking the
+    # pool: the others keep their warm renderer.
+    with pebble.ProcessPool(max_workers=workers, initializer=_warm,
+                            initargs=(options if _tight(timeout) else None,)) as pool:
+        def submit(article: Article) -> cf.Future:
+            future = pool.schedule(render_task, args=(article, options), timeout=timeout)
+            future.article, future.timeout = article, timeout
+            return future
+
+        yield from _in_flight(todo, submit, workers * 3)
 
 
 def _on_dask(todo: Todo, options: Options, scheduler: str) -> Done:
@@ -157,10 +168,9 @@ def _reachable(scheduler: str) -> None:
                          hint="start one with 'dask scheduler' and give its tcp://HOST:PORT") from None
 
 
-def _in_flight(todo: Todo, submit: Callable[[Article], cf.Future], window: int) -> Iterator:
+def _in_flight(todo: Todo, submit: Callable[[Article], cf.Future], window: int) -> Done:
     """The one loop for every executor: at most `window` articles submitted at a time, each
-    yielded with its result as it finishes. Returns the articles not yet done if the executor
-    broke (a pool whose worker died), after yielding the one that broke it as failed."""
+    yielded with its result as it finishes."""
     pending: dict[cf.Future, tuple[Article, str]] = {}
     queue = iter(todo)
     try:
@@ -171,16 +181,18 @@ def _in_flight(todo: Todo, submit: Callable[[Article], cf.Future], window: int) 
                 for future in finished:
                     article, fingerprint = pending.pop(future)
                     yield article, fingerprint, _result(future)
-                    if isinstance(future.exception(), cf.process.BrokenProcessPool):
-                        return [pending.pop(f) for f in list(pending)] + list(queue)
     finally:
         for future in pending:
             future.cancel()
-    return []
 
 
 def _result(future: cf.Future) -> Rendered:
     try:
         return future.result()
+    except cf.TimeoutError:
+        article = future.article
+        return Rendered(error=RenderError(f"took longer than {future.timeout:g} s and was stopped",
+                                          path=article.source, record=article.record,
+                                          hint="split the article, or raise --timeout"))
     except Exception as exc:  # a worker that died: this article fails, the rest go on
         return Rendered(error=PublisherError(f"the worker failed: {type(exc).__name__}: {exc}"))

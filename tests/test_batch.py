@@ -162,3 +162,28 @@ def test_bad_jobs_and_scheduler_are_one_line_errors(tmp_path):
     for args in (("--jobs", "0"), ("--scheduler", "not-an-address"), ("--group-by", "week")):
         run = publisher("batch", export, "--out", tmp_path / "out", *args)
         assert run.code == 2 and "Traceback" not in run.stderr and "bug:" not in run.stderr, (args, run.stderr)
+
+
+def test_a_worker_that_dies_fails_its_article_alone(tmp_path, monkeypatch):
+    """A worker killed while it renders (out of memory, say): that article fails, every other
+    one is built, and the run ends with the manifest. (The pool's workers are forked from this
+    process, so they see the patched renderer.)"""
+    import os
+
+    from publisher import workers
+
+    real = workers.render_outputs
+
+    def dies_on_the_third(publication):
+        if publication.title.startswith("خبر رقم 3:"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(publication)
+
+    monkeypatch.setattr(workers, "render_outputs", dies_on_the_third)
+    export = make_export(tmp_path / "feed.jsonl", 6)
+    run = publisher("batch", export, "--out", tmp_path / "out", "--jobs", "2", "-f", "pdf")
+    assert run.code == 1, run.stderr
+    data = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    statuses = {a["title"].split(":")[0]: a["status"] for a in data["articles"]}
+    assert statuses == {f"خبر رقم {n}": "failed" if n == 3 else "ok" for n in range(1, 7)}, data["articles"]
+    assert "the worker failed" in next(a["error"] for a in data["articles"] if a["status"] == "failed")
