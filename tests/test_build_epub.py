@@ -32,6 +32,14 @@ def test_dir_and_lang_on_every_content_document_and_the_nav(samples, name, direc
             assert element.get("lang"), (document, element.tag)
 
 
+@pytest.mark.parametrize("name", SAMPLES)
+def test_the_package_says_its_language(samples, name):
+    """Ace by DAISY's `epub-lang` (serious): the package element carries xml:lang, the book's."""
+    opf = etree.fromstring(epub_files(samples / f"{name}.epub")["EPUB/content.opf"])
+    lang = opf.get("{http://www.w3.org/XML/1998/namespace}lang")
+    assert lang and lang == opf.find("opf:metadata/{http://purl.org/dc/elements/1.1/}language", NS).text
+
+
 @pytest.mark.parametrize(("name", "direction"), SAMPLES.items())
 def test_spine_direction(samples, name, direction):
     opf = etree.fromstring(epub_files(samples / f"{name}.epub")["EPUB/content.opf"])

@@ -137,7 +137,13 @@ class _Chapter(epub.EpubHtml):
 
 
 class _Writer(epub.EpubWriter):
-    """ebooklib's nav lacks dir on <html> and lang on <body>; the rest of its output is kept."""
+    """ebooklib's nav lacks dir on <html> and lang on <body>, and its package element has no
+    xml:lang (Ace by DAISY's serious `epub-lang` violation: reading systems and screen readers
+    take the publication's language from it); the rest of its output is kept."""
+
+    def _write_opf_file(self, root):
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+        super()._write_opf_file(root)
 
     def _get_nav(self, item):
         root = etree.fromstring(super()._get_nav(item))
