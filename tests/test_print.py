@@ -10,7 +10,7 @@ import pypdf
 import pytest
 from lxml import html
 
-from conftest import ROOT, SEED, epub_files, publisher
+from conftest import ROOT, SEED, epub_files, make_export, publisher
 
 SEED_PDF = "000_96635321e4ee60bd.pdf"
 
@@ -300,3 +300,22 @@ def test_signs_are_not_latin_letters(tmp_path):
     assert publisher("build", article, "--out", tmp_path, "-f", "html").code == 0
     page = html.fromstring((tmp_path / "signs.html").read_text(encoding="utf-8"))
     assert [b.text for b in page.iter("bdi")] == ["Müller"]
+
+
+def test_right_to_left_pdfs_ask_viewers_for_right_to_left_spreads(tmp_path, samples):
+    """/ViewerPreferences /Direction /R2L on every Arabic PDF (an article, a bulletin, a PDF/UA
+    one beside its DisplayDocTitle; a book joined from parts: test_publications), none on an
+    English one."""
+    def preferences(pdf: Path) -> dict:
+        found = pypdf.PdfReader(pdf).trailer["/Root"].get("/ViewerPreferences")
+        return dict(found.get_object()) if found else {}
+
+    assert preferences(samples / "000_96635321e4ee60bd.pdf")["/Direction"] == "/R2L"
+    assert "/Direction" not in preferences(samples / "library-evening-hours.pdf")
+    export = make_export(tmp_path / "feed.jsonl", 3)
+    run = publisher("bulletin", export, "--title", "نشرة", "--issue", "1", "-f", "pdf", "--out", tmp_path / "b")
+    assert run.code == 0, run.stderr
+    assert preferences(next((tmp_path / "b").glob("*.pdf")))["/Direction"] == "/R2L"
+    run = publisher("build", SEED, "-f", "pdf", "--pdf-standard", "pdf/ua-1", "--out", tmp_path / "ua")
+    assert run.code == 0, run.stderr
+    assert preferences(tmp_path / "ua" / f"{SEED.stem}.pdf") == {"/DisplayDocTitle": True, "/Direction": "/R2L"}

@@ -97,6 +97,8 @@ def test_book_in_several_parts_keeps_folios_and_cover(tmp_path, small_parts):
             descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
             programs.setdefault(str(font.get_object()["/BaseFont"]), set()).add(descriptor.raw_get("/FontFile2").idnum)
     assert programs and all(len(found) == 1 for found in programs.values()), programs
+    joined = pypdf.PdfReader(next((tmp_path / "out").glob("*.pdf")))
+    assert joined.trailer["/Root"]["/ViewerPreferences"]["/Direction"] == "/R2L"  # right-to-left spreads
     files = epub_files(next((tmp_path / "out").glob("*.epub")))
     assert "EPUB/images/cover.png" in files
     assert b'properties="cover-image"' in files["EPUB/content.opf"]

@@ -146,10 +146,13 @@ class _Finisher:
       bleed it cannot know the real one; print shops read it, so it is set to the bleed asked for.
     - PDF/X-4 metadata carries an xmp.did made with uuid4; it becomes one derived from the
       document, so the same input gives the same bytes.
+    - A right-to-left publication asks viewers to lay its spreads out right to left and to turn
+      its pages that way (/ViewerPreferences /Direction /R2L), as its reader holds the print.
     """
 
-    def __init__(self, bleed_mm: float, digest: str, text_layer):
+    def __init__(self, bleed_mm: float, digest: str, text_layer, direction: str = "ltr"):
         self.bleed_pt = bleed_mm * 72 / 25.4
+        self.direction = direction
         self.document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'publisher:' + digest)}".encode()
         self.text_layer = text_layer
         self.warnings: list[str] = []
@@ -166,6 +169,11 @@ class _Finisher:
             self.fault = exc
             raise
 
+        if self.direction == "rtl":
+            # Beside what WeasyPrint put there (PDF/UA's DisplayDocTitle), not instead of it.
+            if not isinstance(pdf.catalog.get("ViewerPreferences"), pydyf.Dictionary):
+                pdf.catalog["ViewerPreferences"] = pydyf.Dictionary()
+            pdf.catalog["ViewerPreferences"]["Direction"] = "/R2L"
         for item in pdf.objects:
             if isinstance(item, pydyf.Dictionary) and item.get("Type") == "/Page" and "TrimBox" in item:
                 left, top, right, bottom = item["TrimBox"]
@@ -195,7 +203,7 @@ def render_pdf(document: Document, publication: Publication,
     # (an XMP DocumentID), and rewrites the text layer.
     bleed_mm = document.page.bleed_mm if document.page else 0.0
     digest = hashlib.sha256(document.html.encode() + document.css.encode()).hexdigest()
-    finisher = _Finisher(bleed_mm, digest, text_layer.finisher(fonts.path_for))
+    finisher = _Finisher(bleed_mm, digest, text_layer.finisher(fonts.path_for), publication.dir)
     try:
         # Only WeasyPrint's own work is a rendering failure; a fault in publisher's code
         # (laid_out, the finisher) is a bug and goes up as it is.

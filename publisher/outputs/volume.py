@@ -200,6 +200,8 @@ def _metadata(writer, publication: Publication, front_pdf: bytes) -> None:
     info = pypdf.PdfReader(io.BytesIO(front_pdf)).metadata or {}
     writer.add_metadata({key: value for key, value in info.items() if isinstance(value, str)})
     writer._root_object[NameObject("/Lang")] = TextStringObject(publication.lang)
+    if publication.dir == "rtl":  # as each part asked: spreads laid out, pages turned, right to left
+        writer.create_viewer_preferences().direction = NameObject("/R2L")
 
 
 def _reporter(parts: list[tuple[int, int]], progress) -> Callable[[int], None]:
