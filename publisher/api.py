@@ -14,24 +14,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from publisher.errors import PublisherError
 from publisher.model import Article, Options, Publication
 
 
 def read(path: str | Path, *, field_map: dict[str, str] | None = None,
          allow_remote: Iterable[str] = ()) -> list[Article]:
-    """The articles a file (or every supported file in a folder) holds, in order. The first one
-    that cannot be read raises its error, naming the file (and the record, in an export)."""
-    from publisher.sources import ReadSettings, collect_inputs
-    from publisher.sources import read as read_file
+    """The articles a file (or every supported file in a folder) holds, in order, slugs made
+    unique as `build` makes them. The first one that cannot be read raises its error, naming the
+    file (and the record, in an export)."""
+    from publisher.builder import gather
 
-    settings = ReadSettings(field_map=dict(field_map or {}), allow_remote=tuple(allow_remote))
-    articles = []
-    for file in collect_inputs([Path(path)]):
-        for item in read_file(file, settings):
-            if isinstance(item, PublisherError):
-                raise item
-            articles.append(item)
+    articles, failed = gather([Path(path)], _settings(field_map, allow_remote))
+    if failed:
+        raise failed[0].error
     return articles
 
 
@@ -42,11 +37,9 @@ def build(paths: str | Path | Iterable[str | Path], out: str | Path = "dist", op
     `pages`, `warnings`, and `error` for one that failed while the others were made); a problem
     with the options, the layout or the output folder raises before anything is written."""
     from publisher.builder import build as run_build
-    from publisher.sources import ReadSettings
 
     inputs = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
-    settings = ReadSettings(field_map=dict(field_map or {}), allow_remote=tuple(allow_remote))
-    return run_build(inputs, Path(out), options or Options(), settings=settings)
+    return run_build(inputs, Path(out), options or Options(), settings=_settings(field_map, allow_remote))
 
 
 def render(publication: Publication, *, workers: int | None = None):
@@ -60,6 +53,12 @@ def render(publication: Publication, *, workers: int | None = None):
     if rendered.error is not None:
         raise rendered.error
     return rendered
+
+
+def _settings(field_map: dict[str, str] | None, allow_remote: Iterable[str]):
+    from publisher.sources import ReadSettings
+
+    return ReadSettings(field_map=dict(field_map or {}), allow_remote=tuple(allow_remote))
 
 
 def check(path: str | Path, source: str | Path | None = None, min_recall: float | None = None):

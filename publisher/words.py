@@ -4,6 +4,7 @@ accessibility summary. A language not listed reads as English."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from publisher.model import primary_language
@@ -55,7 +56,10 @@ def accessibility_summary(lang: str) -> str:
     return _ACCESSIBILITY_SUMMARY.get(primary_language(lang), _ACCESSIBILITY_SUMMARY["en"])
 
 
+@functools.cache
 def _locale(lang: str) -> str:
+    """The Babel locale for a language tag: itself, else its primary language, else English
+    (worked out once a tag: every date and byline of a batch asks)."""
     from babel.core import Locale, UnknownLocaleError
 
     for tag in (lang.replace("-", "_"), primary_language(lang)):

@@ -54,8 +54,7 @@ def render_task(article: Article, options: Options, timeout: float | None = None
     except Exception as exc:  # a fault in publisher's own code: the run stops at it (see batch)
         return Rendered(error=Bug.of(article.label, exc))
     except _TookTooLong:
-        return Rendered(error=RenderError(f"took longer than {timeout:g} s and was stopped", path=article.source,
-                                          record=article.record, hint="split the article, or raise --timeout"))
+        return _too_long(article, timeout)
     finally:
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -120,12 +119,8 @@ def run(todo: Todo, options: Options, jobs: int | None, scheduler: str | None, t
     # pool: the others keep their warm renderer.
     with pebble.ProcessPool(max_workers=workers, initializer=_warm,
                             initargs=(options if _tight(timeout) else None,)) as pool:
-        def submit(article: Article) -> cf.Future:
-            future = pool.schedule(render_task, args=(article, options), timeout=timeout)
-            future.article, future.timeout = article, timeout
-            return future
-
-        yield from _in_flight(todo, submit, workers * 3)
+        yield from _in_flight(todo, lambda article: pool.schedule(render_task, args=(article, options),
+                                                                  timeout=timeout), workers * 3, timeout)
 
 
 def _on_dask(todo: Todo, options: Options, scheduler: str) -> Done:
@@ -168,9 +163,10 @@ def _reachable(scheduler: str) -> None:
                          hint="start one with 'dask scheduler' and give its tcp://HOST:PORT") from None
 
 
-def _in_flight(todo: Todo, submit: Callable[[Article], cf.Future], window: int) -> Done:
+def _in_flight(todo: Todo, submit: Callable[[Article], cf.Future], window: int,
+               timeout: float | None = None) -> Done:
     """The one loop for every executor: at most `window` articles submitted at a time, each
-    yielded with its result as it finishes."""
+    yielded with its result as it finishes (`timeout`: what the executor stops a task after)."""
     pending: dict[cf.Future, tuple[Article, str]] = {}
     queue = iter(todo)
     try:
@@ -180,19 +176,21 @@ def _in_flight(todo: Todo, submit: Callable[[Article], cf.Future], window: int) 
                 finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for future in finished:
                     article, fingerprint = pending.pop(future)
-                    yield article, fingerprint, _result(future)
+                    yield article, fingerprint, _result(future, article, timeout)
     finally:
         for future in pending:
             future.cancel()
 
 
-def _result(future: cf.Future) -> Rendered:
+def _result(future: cf.Future, article: Article, timeout: float | None) -> Rendered:
     try:
         return future.result()
     except cf.TimeoutError:
-        article = future.article
-        return Rendered(error=RenderError(f"took longer than {future.timeout:g} s and was stopped",
-                                          path=article.source, record=article.record,
-                                          hint="split the article, or raise --timeout"))
+        return _too_long(article, timeout)
     except Exception as exc:  # a worker that died: this article fails, the rest go on
         return Rendered(error=PublisherError(f"the worker failed: {type(exc).__name__}: {exc}"))
+
+
+def _too_long(article: Article, timeout: float | None) -> Rendered:
+    return Rendered(error=RenderError(f"took longer than {timeout:g} s and was stopped", path=article.source,
+                                      record=article.record, hint="split the article, or raise --timeout"))

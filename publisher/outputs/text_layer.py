@@ -34,7 +34,6 @@ word's codes and boxes; text_order.py puts a line's pieces in the order viewers 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -42,7 +41,6 @@ from typing import NamedTuple
 
 from publisher.outputs import font_program, glyph_text, text_order, text_plan, tj
 
-_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 # Operators that move the pen in ways a run's positions do not follow: such a text object is left alone.
 _UNREAD = (b"Tc", b"Tw", b"Tz", b"TL", b"Tj", b"'", b'"', b"Td", b"TD", b"T*")
 
@@ -241,7 +239,8 @@ class _Recoding:
                        for code, p in zip(known[1], plan, strict=True)]
             index = after
         placed = text_plan.lead_marks(font, text_plan.narrow_gaps(font, placed))
-        if placed and placed[-1].char == "-" and any(_ARABIC.match(item.char) for item in placed):
+        right_to_left = any(text_plan.ARABIC.match(item.char) for item in placed)
+        if placed and placed[-1].char == "-" and right_to_left:
             # A right-to-left line that opens with a hyphen-minus has it at its right end, where
             # poppler takes it for a hyphenated word: it drops it and runs the next line on
             # (TextOutputDev.cc, TextLine::coalesce: hyphenated = text[len - 1] == '-'). A right-
@@ -250,8 +249,7 @@ class _Recoding:
             rlm = text_plan.RLM
             placed.append(text_plan.Placed(font.code(rlm, (), 0), last.origin + last.advance, 0.0, rlm, (), 0))
         if placed:
-            self.edges[id(stream)][ops[0].line] = text_order.Edges(
-                placed[0].char, placed[-1].char, any(_ARABIC.match(item.char) for item in placed))
+            self.edges[id(stream)][ops[0].line] = text_order.Edges(placed[0].char, placed[-1].char, right_to_left)
         body = _written(placed, end)
         # Every code goes in the first operator, drawn at the run's own baseline (marks carry their
         # rise in their composites); the rise the run ended with is set again for what follows.

@@ -158,8 +158,7 @@ def _marked_sequence(lines: list, index: int, state: dict[bytes, tuple[bytes, ..
             if end is None or lines[end] != b"ET" or texts:
                 return None
             block, font, rise = _block_in_visual_order(lines[position + 1:end], *_text_state(after))
-            key = _baseline(block)
-            drawn = _drawn_edges(lines, position + 1, end, edges)
+            key, drawn = _where(lines, position + 1, end, edges)
             body += [b"BT", *block, b"ET"]
             after = _with_text_state(after, font, rise)
             texts += 1
@@ -175,38 +174,29 @@ def _marked_sequence(lines: list, index: int, state: dict[bytes, tuple[bytes, ..
     return _Sequence([*lines[index:index + 3], *body, b"EMC"], position + 1, key, state, after, drawn)
 
 
-def _drawn_edges(lines: list, start: int, end: int, edges: dict[int, Edges]) -> Edges:
-    """What a text object (lines[start:end]) draws furthest left and furthest right."""
-    pieces, x = [], None
+def _where(lines: list, start: int, end: int, edges: dict[int, Edges]) -> tuple[tuple[float, float] | None, Edges]:
+    """Where a text object (lines[start:end]) stands, read once: (baseline, leftmost x) when all
+    its pieces stand on one baseline, else None; and what it draws furthest left and right."""
+    places: list[tuple[float, float]] = []
+    pieces: list[tuple[float, Edges]] = []
     for index in range(start, end):
         line = lines[index]
-        if isinstance(line, bytes) and line.endswith(b"Tm"):
-            try:
-                x = float(line.split()[4])
-            except (ValueError, IndexError):
-                return NO_EDGES
-        elif index in edges and x is not None:
-            pieces.append((x, edges[index]))
-    if not pieces:
-        return NO_EDGES
-    pieces.sort(key=lambda piece: piece[0])
-    return Edges(pieces[0][1].left, pieces[-1][1].right, any(piece.right_to_left for _, piece in pieces))
-
-
-def _baseline(block: list) -> tuple[float, float] | None:
-    """(y, leftmost x) of a text object whose pieces all stand on one baseline."""
-    places = []
-    for line in block:
         for part in line.split(b"\n") if isinstance(line, bytes) else ():
             if part.endswith(b"Tm"):
                 try:
                     numbers = [float(v) for v in part.split()[:6]]
                 except ValueError:
-                    return None
+                    return None, NO_EDGES
                 places.append((numbers[5], numbers[4]))
+        if index in edges and places:
+            pieces.append((places[-1][1], edges[index]))
     if not places or any(abs(y - places[0][0]) >= 0.01 for y, _ in places):
-        return None
-    return places[0][0], min(x for _, x in places)
+        return None, NO_EDGES
+    key = places[0][0], min(x for _, x in places)
+    if not pieces:
+        return key, NO_EDGES
+    pieces.sort(key=lambda piece: piece[0])
+    return key, Edges(pieces[0][1].left, pieces[-1][1].right, any(piece.right_to_left for _, piece in pieces))
 
 
 def _sequences_in_visual_order(group: list[_Sequence]) -> list:

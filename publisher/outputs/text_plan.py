@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 from publisher.outputs import font_program, glyph_text
 
-_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+# Arabic letters and marks, presentation forms included: what runs right to left here.
+ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 # In thousandths of an em.
 MARK_BOX = 115  # a mark's box: poppler takes a character within 0.1 em of the one before as a duplicate
@@ -122,7 +123,7 @@ def _right_to_left(text: str) -> bool:
 
 
 def _in_arabic_run(text: str) -> bool:
-    return not text or all(_ARABIC.match(char) for char in text)
+    return not text or all(ARABIC.match(char) for char in text)
 
 
 def _groups(items, test) -> list[tuple[bool, list]]:
