@@ -13,13 +13,21 @@ test: setup test-tools
 	$(BIN)/ruff check publisher tests
 	$(BIN)/python -m pytest -q -n auto
 
-# pdf.js, the viewer of Firefox and most web pages, for the tests that read PDFs as viewers do.
-test-tools: .cache/pdfjs/node_modules/pdfjs-dist/package.json
+# pdf.js, the viewer of Firefox and most web pages, for the tests that read PDFs as viewers do;
+# Ace by DAISY, the accessibility checker stores and libraries run on EPUBs. Ace's default runner
+# is Electron, whose install script downloads a browser: --ignore-scripts skips it, and the tests
+# run Ace's Puppeteer runner on Debian's chromium (PUPPETEER_EXECUTABLE_PATH) instead.
+test-tools: .cache/pdfjs/node_modules/pdfjs-dist/package.json .cache/ace/node_modules/.bin/ace-puppeteer
 
 .cache/pdfjs/node_modules/pdfjs-dist/package.json:
 	mkdir -p .cache/pdfjs
 	[ -f .cache/pdfjs/package.json ] || echo '{"name": "publisher-test-tools", "private": true}' > .cache/pdfjs/package.json
 	cd .cache/pdfjs && npm install --silent --no-audit --no-fund pdfjs-dist@4
+
+.cache/ace/node_modules/.bin/ace-puppeteer:
+	mkdir -p .cache/ace
+	[ -f .cache/ace/package.json ] || echo '{"name": "publisher-ace", "private": true}' > .cache/ace/package.json
+	cd .cache/ace && PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --ignore-scripts @daisy/ace@1.4
 
 # Speed beside bare WeasyPrint and pandoc; results in bench/results/ (never asserted in tests).
 bench: setup bench-tools

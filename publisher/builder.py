@@ -125,6 +125,7 @@ def render_outputs(publication: Publication, workers: int | None = None,
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         rendered.warnings.append(f"no bundled font covers {shown}{more}: those characters will show as empty boxes")
     composer = None
+    page_starts = ()  # where the PDF's pages begin, for the EPUB's page list (print equivalence)
     for fmt in (f for f in FORMATS if f in publication.options.formats):
         try:
             composer = composer or layouts.composer(publication)  # the layout and page resolved once
@@ -137,11 +138,12 @@ def render_outputs(publication: Publication, workers: int | None = None,
 
                 pdf = render_print(composer, workers, progress)
                 rendered.files["pdf"], rendered.pages = pdf.data, pdf.pages
+                page_starts = pdf.page_starts
                 rendered.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
             else:
                 from publisher.outputs.epub import make_epub
 
-                rendered.files["epub"] = make_epub(publication, composer.epub())
+                rendered.files["epub"] = make_epub(publication, composer.epub(), page_starts)
         except EnvironmentProblem:
             raise
         except PublisherError as exc:

@@ -37,6 +37,13 @@ Digits = Annotated[str | None, typer.Option(
 Calendar = Annotated[str | None, typer.Option(
     "--calendar", help="Dates in the layout: gregorian, hijri (Umm al-Qura, with هـ) or both.")]
 Dpi = Annotated[int | None, typer.Option("--dpi", help="Scale images down to at most this resolution, e.g. 300.")]
+Isbn = Annotated[str | None, typer.Option(
+    "--isbn", help="The print edition's ISBN, checked: the EPUB's page list names it as its source.")]
+Issn = Annotated[str | None, typer.Option(
+    "--issn", help="The serial's ISSN (a bulletin's), checked; used when there is no ISBN.")]
+Certifier = Annotated[str | None, typer.Option(
+    "--a11y-certifier", metavar="NAME",
+    help="Who checked the EPUB's accessibility: only then does it claim EPUB Accessibility 1.1 / WCAG 2.1 AA.")]
 LayoutsDirs = Annotated[list[Path] | None, typer.Option(
     "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")]
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes; default: one per core.")]
@@ -58,6 +65,7 @@ FieldMap = Annotated[list[str] | None, typer.Option(
 _MAKING = (("layout", LayoutName, None), ("page_size", PageSize, None), ("margins", Margins, None),
            ("bleed", Bleed, None), ("marks", Marks, None), ("pdf_standard", PdfStandard, None),
            ("digits", Digits, None), ("calendar", Calendar, None), ("dpi", Dpi, None),
+           ("isbn", Isbn, None), ("issn", Issn, None), ("a11y_certifier", Certifier, None),
            ("layouts_dirs", LayoutsDirs, None), ("quiet", Quiet, False), ("debug", Debug, False),
            ("field_map", FieldMap, None), ("allow_remote", AllowRemote, None))
 
@@ -81,4 +89,4 @@ def making(command):
 # The command-line parameters that are build options (config.py checks them); a command's other
 # parameters (inputs, --out, --title, ...) are its own.
 OPTION_NAMES = ("formats", "layout", "page_size", "margins", "bleed", "marks", "pdf_standard", "digits", "calendar",
-                "dpi", "layouts_dirs")
+                "dpi", "isbn", "issn", "a11y_certifier", "layouts_dirs")

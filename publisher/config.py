@@ -161,7 +161,40 @@ def bleed(value: str) -> str:
     return checked_value
 
 
-CHECKS = {"page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bleed": bleed,
+def isbn(value: Any) -> str:
+    """An ISBN-10 or ISBN-13 whose check digit holds, without hyphens or spaces."""
+    from stdnum import isbn as stdnum_isbn
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return stdnum_isbn.validate(str(value))
+    except ValidationError as exc:
+        raise UsageError(f"ISBN {value!r} is not valid: {exc.message.rstrip('.').lower()}",
+                         hint="copy it from the book's imprint page, e.g. 978-9953-0-0000-8") from None
+
+
+def issn(value: Any) -> str:
+    """An ISSN whose check digit holds, written as 0317-8471."""
+    from stdnum import issn as stdnum_issn
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return stdnum_issn.format(stdnum_issn.validate(str(value)))
+    except ValidationError as exc:
+        raise UsageError(f"ISSN {value!r} is not valid: {exc.message.rstrip('.').lower()}",
+                         hint="eight digits, the last one a check digit (or X), e.g. 0317-8471") from None
+
+
+def certifier(value: Any) -> str:
+    name = " ".join(str(value).split())
+    if not name:
+        raise UsageError("the accessibility certifier's name is empty",
+                         hint="name who checked the EPUB, e.g. --a11y-certifier \"مركز النشر الميسر\"")
+    return name
+
+
+CHECKS = {"isbn": isbn, "issn": issn, "a11y_certifier": certifier,
+          "page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bleed": bleed,
           "marks": marks, "pdf_standard": pdf_standard, "digits": digits, "dpi": dpi, "formats": formats,
           "calendar": calendar,
           "layout": str}

@@ -222,8 +222,7 @@ class Composer:
         named = stylesheet + (front or "") + "".join(chapters)  # the layout's pictures its CSS or pages name
         images = {url: path for url, path in layout_assets(self.layout).items() if url in named}
         return EpubContent(stylesheet=stylesheet, front=front, chapters=chapters, images=images,
-                           contents_word=words.around_articles(publication.lang)["contents"],
-                           accessibility_summary=words.accessibility_summary(publication.lang))
+                           contents_word=words.around_articles(publication.lang)["contents"])
 
 
 def composer(publication: Publication) -> Composer:

@@ -71,6 +71,17 @@ def fallback_slug(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Original:
+    """The article as its source holds it, for an archival PDF to carry (PDF/A-3 associated file)."""
+
+    name: str
+    """A file name for it: the source file's, or the export's and the record's number."""
+    media_type: str
+    content: Asset
+    """The source file itself, or the record's bytes."""
+
+
+@dataclass(frozen=True)
 class Article:
     """One article, read and cleaned; its body is safe HTML that a layout places as it is."""
 
@@ -101,6 +112,8 @@ class Article:
     """Where in a file of many articles (a JSON Lines export) this one stood, counting from 1."""
     assets: dict[str, Asset] = field(default_factory=dict, hash=False, compare=False)
     """Images the body names by relative URL ("images/3f2a….jpg"): a checked file, or bytes."""
+    original: Original | None = field(default=None, hash=False, compare=False)
+    """What the article was read from, as it was."""
 
     @property
     def label(self) -> str:
@@ -143,6 +156,12 @@ class Options:
     """The highest resolution images keep in the PDF; larger ones are scaled down."""
     calendar: str | None = None
     """Dates in layouts: `gregorian`, `hijri` (Umm al-Qura) or `both`; None: the layout's default."""
+    isbn: str | None = None
+    """The print edition's ISBN (checked, compact): the EPUB's page breaks name it as their source."""
+    issn: str | None = None
+    """The serial's ISSN (checked, as 0317-8471), for bulletins: the same, when there is no ISBN."""
+    a11y_certifier: str | None = None
+    """Who vouches for the EPUB's accessibility: without one, the EPUB claims no conformance."""
     layouts_dirs: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
@@ -306,6 +325,23 @@ class PrintComposer(Protocol):
 
 
 @dataclass(frozen=True)
+class PageStart:
+    """Where a page of the PDF begins in an article's text, for the EPUB made in the same run:
+    its page-break marker goes at the same place, labelled with the same folio."""
+
+    page: int
+    """The page's index in the PDF, from 0."""
+    folio: str
+    """The folio printed on it, in the publication's digits ("١٢")."""
+    article: str
+    """The slug of the article the page begins in."""
+    block: int
+    """Which of the article's blocks (paragraphs, headings, list items, …) in document order."""
+    offset: int
+    """Characters of that block's text, white space collapsed, before the page's first."""
+
+
+@dataclass(frozen=True)
 class EpubContent:
     """What a layout makes of a publication for its EPUB, all of it before the EPUB is packed."""
 
@@ -318,8 +354,6 @@ class EpubContent:
     """The layout's own pictures that its stylesheet or pages name, by URL."""
     contents_word: str
     """"Contents" in the publication's language: the nav's title."""
-    accessibility_summary: str
-    """What the EPUB offers a reader who cannot see it, in the publication's language."""
 
 
 def asset_bytes(asset: Asset) -> bytes:

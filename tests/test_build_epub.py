@@ -7,7 +7,7 @@ import re
 import pytest
 from lxml import etree
 
-from conftest import epub_files, epubcheck
+from conftest import SEED, epub_files, epubcheck, publisher
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf"}
 SAMPLES = {"000_96635321e4ee60bd": "rtl", "water-networks-2026": "rtl", "library-evening-hours": "ltr"}
@@ -51,14 +51,35 @@ def test_accessibility_metadata(samples):
     properties = {}
     for meta in opf.iterfind("opf:metadata/opf:meta", NS):
         properties.setdefault(meta.get("property"), []).append(meta.text)
-    assert properties["schema:accessMode"] == ["textual"]
+    assert properties["schema:accessMode"] == ["textual"]  # the seed has no image
     assert properties["schema:accessModeSufficient"] == ["textual"]
-    assert {"structuralNavigation", "tableOfContents"} <= set(properties["schema:accessibilityFeature"])
+    # Made beside its PDF: the printed pages are marked, and the page list navigates them.
+    assert {"structuralNavigation", "tableOfContents", "pageBreakMarkers", "pageNavigation"} <= set(
+        properties["schema:accessibilityFeature"])
+    assert properties["pageBreakSource"][0].startswith("urn:uuid:")  # no ISBN given: its own identifier
     assert properties["schema:accessibilityHazard"] == ["none"]
     summary = properties["schema:accessibilitySummary"][0]
     assert re.search("[\u0600-\u06ff]", summary), "the summary is in the book's language"
-    assert properties["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert "الورقية" in summary and "urn:" not in summary and "لم تعتمد" in summary  # it has a page list; nobody certified it
+    # No certifier named: no conformance claimed (EPUB Accessibility 1.1 makes one a MUST for a claim).
+    assert "dcterms:conformsTo" not in properties and "a11y:certifiedBy" not in properties
     assert properties["dcterms:modified"][0].endswith("Z")
+
+
+def test_conformance_claimed_only_with_a_certifier(tmp_path):
+    result = publisher("build", SEED, "--out", tmp_path, "-f", "epub", "--a11y-certifier", "مركز النشر الميسر")
+    assert result.code == 0, result.stderr
+    opf = etree.fromstring(epub_files(tmp_path / "000_96635321e4ee60bd.epub")["EPUB/content.opf"])
+    properties = {}
+    for meta in opf.iterfind("opf:metadata/opf:meta", NS):
+        properties.setdefault(meta.get("property"), []).append(meta.text)
+    assert properties["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert properties["a11y:certifiedBy"] == ["مركز النشر الميسر"]
+    # An EPUB made without its PDF knows no printed pages, and says so.
+    assert "pageNavigation" not in properties["schema:accessibilityFeature"]
+    assert "pageBreakSource" not in properties
+    summary = properties["schema:accessibilitySummary"][0]
+    assert "لا يحمل أرقام صفحات" in summary and "مركز النشر الميسر" in summary
 
 
 def test_fonts_embedded_subset_with_media_types(samples):

@@ -11,10 +11,12 @@ import zipfile
 
 from ebooklib import epub
 from lxml import etree
+from lxml import html as lxml_html
 
-from publisher import fonts
+from publisher import fonts, words
 from publisher.errors import RenderError
-from publisher.model import EpubContent, Publication, asset_bytes, media_type
+from publisher.model import EpubContent, PageStart, Publication, asset_bytes, media_type
+from publisher.outputs import accessibility, print_pages
 
 # Zip entries carry a timestamp too; a fixed one keeps rebuilds byte-identical.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -27,8 +29,9 @@ APPLE_DISPLAY_OPTIONS = b"""<?xml version="1.0" encoding="UTF-8"?>
 </display_options>
 """
 
-def make_epub(publication: Publication, content: EpubContent) -> bytes:
-    """The EPUB of `publication`, packed from what its layout made of it (`content`)."""
+def make_epub(publication: Publication, content: EpubContent, page_starts: tuple[PageStart, ...] = ()) -> bytes:
+    """The EPUB of `publication`, packed from what its layout made of it (`content`); with
+    `page_starts` (from the PDF made beside it), page-break markers and a page list."""
     book = epub.EpubBook()
     lang = publication.lang
     contents_word = content.contents_word
@@ -44,7 +47,6 @@ def make_epub(publication: Publication, content: EpubContent) -> bytes:
         book.add_metadata("DC", "subject", tag)
     if len(publication.articles) == 1 and publication.articles[0].summary:
         book.add_metadata("DC", "description", publication.articles[0].summary)
-    _accessibility(book, content.accessibility_summary)
 
     css = epub.EpubItem(uid="style", file_name="book.css", media_type="text/css",
                         content=content.stylesheet.encode())
@@ -62,7 +64,8 @@ def make_epub(publication: Publication, content: EpubContent) -> bytes:
         book.add_item(page)
         front.append(page)
     chapters = []
-    for number, (article, document) in enumerate(zip(publication.articles, content.chapters, strict=True), start=1):
+    documents, page_list = _with_page_breaks(publication, content.chapters, page_starts)
+    for number, (article, document) in enumerate(zip(publication.articles, documents, strict=True), start=1):
         chapter = _Chapter(
             uid=f"chapter-{number}", file_name=f"{article.slug}.xhtml", title=article.title,
             lang=article.lang, direction=article.dir,
@@ -84,6 +87,20 @@ def make_epub(publication: Publication, content: EpubContent) -> bytes:
     apple = epub.EpubItem(file_name="META-INF/com.apple.ibooks.display-options.xml", content=APPLE_DISPLAY_OPTIONS)
     apple.manifest = False
     book.add_item(apple)
+
+    identifier = _identifier(publication)
+    source = (f"urn:isbn:{publication.options.isbn}" if publication.options.isbn else
+              f"urn:issn:{publication.options.issn}" if publication.options.issn else identifier)
+    if page_list:
+        # EPUB Accessibility 1.1, page source: what the page numbers are those of.
+        book.add_metadata(None, "meta", source, {"property": "pageBreakSource"})
+    book.page_list = page_list
+    book.pages_word = words.around_articles(lang)["pages"]
+    facts = accessibility.facts([*( [content.front] if content.front else []), *documents], bool(page_list),
+                                publication.options.a11y_certifier)
+    edition = (f"ISBN {publication.options.isbn}" if publication.options.isbn else
+               f"ISSN {publication.options.issn}" if publication.options.issn else "")
+    accessibility.declare(book, facts, words.accessibility_summary(lang, facts, edition))
 
     book.toc = [epub.Link(c.file_name, c.title, c.id) for c in chapters]
     book.add_item(epub.EpubNcx())
@@ -110,23 +127,6 @@ def _identifier(publication: Publication) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'publisher:' + digest.hexdigest())}"
 
 
-def _accessibility(book, summary: str) -> None:
-    """What Ace by DAISY checks: access modes, features, hazards, a summary, and conformance."""
-    metas = [
-        ("schema:accessMode", "textual"),
-        ("schema:accessModeSufficient", "textual"),
-        ("schema:accessibilityFeature", "structuralNavigation"),
-        ("schema:accessibilityFeature", "tableOfContents"),
-        ("schema:accessibilityFeature", "readingOrder"),
-        ("schema:accessibilityFeature", "displayTransformability"),
-        ("schema:accessibilityHazard", "none"),
-        ("schema:accessibilitySummary", summary),
-        ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
-    ]
-    for prop, value in metas:
-        book.add_metadata(None, "meta", value, {"property": prop})
-
-
 class _Chapter(epub.EpubHtml):
     """ebooklib puts lang on <html> only; EPUB readers and checkers want it on <body> too."""
 
@@ -148,7 +148,61 @@ class _Writer(epub.EpubWriter):
     def _get_nav(self, item):
         root = etree.fromstring(super()._get_nav(item))
         _mark_body(root, self.book.language, item.direction)
+        if getattr(self.book, "page_list", None):
+            _add_page_list(root, self.book.page_list, self.book.pages_word)
         return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+def _with_page_breaks(publication: Publication, chapters: tuple[str, ...],
+                      starts: tuple[PageStart, ...]) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The chapters with a page-break marker where each printed page begins, and the page list:
+    (file, marker id, folio) in page order. A page that shows no folio gets no marker."""
+    shown = [start for start in starts if start.folio]
+    if not shown:
+        return list(chapters), []
+    by_slug: dict[str, list[PageStart]] = {}
+    for start in shown:
+        by_slug.setdefault(start.article, []).append(start)
+    documents, page_list = [], []
+    for article, document in zip(publication.articles, chapters, strict=True):
+        mine = by_slug.get(article.slug)
+        if not mine:
+            documents.append(document)
+            continue
+        root = lxml_html.document_fromstring(document)
+        print_pages.mark(root, mine, _marker)
+        documents.append(lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>"))
+        page_list += [(start.page, f"{article.slug}.xhtml", _marker_id(start), start.folio) for start in mine]
+    return documents, [entry[1:] for entry in sorted(page_list)]
+
+
+def _marker_id(start: PageStart) -> str:
+    return f"page-{start.page + 1}"
+
+
+def _marker(start: PageStart):
+    """<span epub:type="pagebreak" role="doc-pagebreak" id="page-14" aria-label="١٢"/>: the
+    folio as its accessible name (and title, which some reading systems show)."""
+    span = lxml_html.Element("span")
+    span.set("id", _marker_id(start))
+    span.set("epub:type", "pagebreak")
+    span.set("role", "doc-pagebreak")
+    span.set("aria-label", start.folio)
+    span.set("title", start.folio)
+    return span
+
+
+def _add_page_list(root, page_list: list[tuple[str, str, str]], title: str) -> None:
+    """The nav's page list (ebooklib's own takes every element with an epub:type for a page)."""
+    xhtml, ops = "{http://www.w3.org/1999/xhtml}", "{http://www.idpf.org/2007/ops}"
+    body = root.find(f"{xhtml}body")
+    nav = etree.SubElement(body, f"{xhtml}nav", {f"{ops}type": "page-list", "role": "doc-pagelist",
+                                                 "id": "page-list", "hidden": "hidden"})
+    etree.SubElement(nav, f"{xhtml}h2").text = title
+    items = etree.SubElement(nav, f"{xhtml}ol")
+    for file_name, marker, folio in page_list:
+        link = etree.SubElement(etree.SubElement(items, f"{xhtml}li"), f"{xhtml}a", {"href": f"{file_name}#{marker}"})
+        link.text = folio
 
 
 def _mark_body(root, lang: str, direction: str | None) -> None:

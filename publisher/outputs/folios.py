@@ -41,29 +41,30 @@ class Unstampable(Exception):
 
 # 1. Which margin boxes show the folio --------------------------------------------------------
 
-def folio_boxes(css: str) -> tuple[str, ...]:
+def folio_boxes(css: str, *, counted: bool = False) -> tuple[str, ...]:
     """The margin boxes whose content is the page counter alone; Unstampable if pages are
-    numbered in any other way the stamp could not reproduce."""
+    numbered in any other way the stamp could not reproduce. `counted`: the counter may be set
+    (a part of a volume starts at its folio), for reading the folios a laid-out page shows."""
     import tinycss2
 
     boxes: set[str] = set()
-    _scan(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), boxes)
+    _scan(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), boxes, counted)
     if not boxes:
         raise Unstampable("no margin box shows the page counter")
     return tuple(sorted(boxes))
 
 
-def _scan(rules, boxes: set[str]) -> None:
+def _scan(rules, boxes: set[str], counted: bool = False) -> None:
     import tinycss2
 
     for rule in rules:
         if rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
-            _scan(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True), boxes)
+            _scan(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True), boxes, counted)
         elif rule.type == "at-rule" and rule.lower_at_keyword == "page" and rule.content:
             if ":nth" in tinycss2.serialize(rule.prelude).lower():
                 raise Unstampable("@page :nth() rules: page groups the specimen does not have")
             for item in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True):
-                if item.type == "declaration" and _counts_pages(item):
+                if item.type == "declaration" and _counts_pages(item) and not counted:
                     raise Unstampable(f"@page sets the page counter ({item.lower_name})")
                 if item.type == "at-rule" and item.lower_at_keyword in MARGIN_BOXES and item.content:
                     _margin_box(item, boxes)

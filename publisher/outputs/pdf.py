@@ -3,6 +3,7 @@ from the document's own list."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -14,8 +15,8 @@ from functools import cache
 
 from publisher import fonts
 from publisher.errors import EnvironmentProblem, RenderError
-from publisher.model import Document, Publication, asset_bytes, media_type
-from publisher.outputs import text_layer
+from publisher.model import Document, PageStart, Publication, asset_bytes, media_type
+from publisher.outputs import print_pages, tagged, text_layer
 
 # The WeasyPrint whose internals the text layer, folios and page types read (pyproject pins it).
 WEASYPRINT_MAJOR = "70"
@@ -34,6 +35,10 @@ class RenderedPDF:
     """The pages WeasyPrint left blank to open a chapter on a right-hand page (None: not known)."""
     named_pages: tuple[int, ...] | None = None
     """The pages set on a named page (CSS `page: name`; None: not known)."""
+    folios: tuple[str, ...] = ()
+    """The folio each page shows ("" for none), as WeasyPrint laid it out."""
+    page_starts: tuple[PageStart, ...] = ()
+    """Where the pages that show a folio begin in the articles' text (asked for: an EPUB beside)."""
 
 
 @cache
@@ -136,7 +141,46 @@ def _options(publication: Publication) -> dict:
         chosen["pdf_variant"] = options.pdf_standard
     if options.dpi:
         chosen.update(dpi=options.dpi, optimize_images=True, jpeg_quality=88)
+    if (options.pdf_standard or "").startswith("pdf/a-3"):
+        chosen["attachments"] = _sources(publication)
     return chosen
+
+
+def _sources(publication: Publication) -> list:
+    """PDF/A-3 exists to let an archive keep what a PDF was made from inside it: each article's
+    source (the file, or the export's record) and its metadata as JSON, embedded as associated
+    files of the document (AFRelationship /Source), dated as the PDF is so the bytes repeat."""
+    import datetime as dt
+    import io
+    import json
+
+    from weasyprint import Attachment
+
+    stamp = dt.datetime.combine(publication.stamp(required=True), dt.time())
+    attachments, names = [], set()
+
+    def attach(name: str, data: bytes, description: str) -> None:
+        stem, dot, suffix = name.rpartition(".")
+        unique, number = name, 1
+        while unique in names:  # two articles from files of one name in different folders
+            number += 1
+            unique = f"{stem}-{number}{dot}{suffix}" if dot else f"{name}-{number}"
+        names.add(unique)
+        attachments.append(Attachment(file_obj=io.BytesIO(data), name=unique, description=description,
+                                      created=stamp, modified=stamp, relationship="Source"))
+
+    for article in publication.articles:
+        if article.original is not None:
+            attach(article.original.name, asset_bytes(article.original.content), f"source of: {article.title}")
+        metadata = {"title": article.title, "subtitle": article.subtitle, "authors": list(article.authors),
+                    "byline": article.byline, "dateline": article.dateline,
+                    "date": article.date.isoformat() if article.date else None, "lang": article.lang,
+                    "dir": article.dir, "summary": article.summary, "tags": list(article.tags),
+                    "source": article.original.name if article.original else article.source.name,
+                    "record": article.record, **article.meta}
+        attach(f"{article.slug}.meta.json", json.dumps(metadata, ensure_ascii=False, indent=1).encode(),
+               f"metadata of: {article.title}")
+    return attachments
 
 
 class _Finisher:
@@ -146,11 +190,13 @@ class _Finisher:
       bleed it cannot know the real one; print shops read it, so it is set to the bleed asked for.
     - PDF/X-4 metadata carries an xmp.did made with uuid4; it becomes one derived from the
       document, so the same input gives the same bytes.
+    - PDF/A-3's associated files are listed once (WeasyPrint lists them twice).
     - A right-to-left publication asks viewers to lay its spreads out right to left and to turn
       its pages that way (/ViewerPreferences /Direction /R2L), as its reader holds the print.
     """
 
     def __init__(self, bleed_mm: float, digest: str, text_layer, direction: str = "ltr"):
+        self.labels: list[str] = []  # the page labels, set once the pages are laid out
         self.bleed_pt = bleed_mm * 72 / 25.4
         self.direction = direction
         self.document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'publisher:' + digest)}".encode()
@@ -163,6 +209,7 @@ class _Finisher:
 
         try:
             self.text_layer(document, pdf)
+            tagged.mend(document, pdf)  # PDF/UA: running heads and folios as artifacts, languages
         except Exception as exc:
             # Our code, run inside WeasyPrint's write_pdf: its fault is a bug of ours, not a
             # rendering failure (the WeasyPrint internals it reads are pinned to version 70).
@@ -174,6 +221,20 @@ class _Finisher:
             if not isinstance(pdf.catalog.get("ViewerPreferences"), pydyf.Dictionary):
                 pdf.catalog["ViewerPreferences"] = pydyf.Dictionary()
             pdf.catalog["ViewerPreferences"]["Direction"] = "/R2L"
+        associated = pdf.catalog.get("AF")
+        if isinstance(associated, pydyf.Array):
+            # WeasyPrint 70 lists each PDF/A-3 associated file twice (Kozea/WeasyPrint#2917, fixed
+            # after 70.0 by #2920): once from the EmbeddedFiles tree, once from every Filespec.
+            pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(associated))
+        if self.labels:
+            # A viewer's page box shows what the page shows (١٢, not 14): PageLabels.
+            nums = pydyf.Array()
+            for index, entry in print_pages.label_ranges(self.labels):
+                nums.append(index)
+                nums.append(pydyf.Dictionary({key: f"/{value}" if key == "S" else
+                                              (value if key == "St" else pydyf.String(value))
+                                              for key, value in entry.items()}))
+            pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
         for item in pdf.objects:
             if isinstance(item, pydyf.Dictionary) and item.get("Type") == "/Page" and "TrimBox" in item:
                 left, top, right, bottom = item["TrimBox"]
@@ -217,6 +278,10 @@ def render_pdf(document: Document, publication: Publication,
             raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc
         if laid_out:
             laid_out(len(rendered.pages), bookmarks)
+        shown = _folios(rendered, document)
+        finisher.labels = _labels(shown)
+        starts = (print_pages.page_starts(rendered, html.etree_element, shown)
+                  if "epub" in publication.options.formats else ())
         try:
             data = rendered.write_pdf(finisher=finisher, **options)
         except Exception as exc:
@@ -229,7 +294,53 @@ def render_pdf(document: Document, publication: Publication,
     warnings = [f"refused to load {url}" for url in dict.fromkeys(refused)] + finisher.warnings
     warnings += [m for m in dict.fromkeys(collector.messages) if "not an asset of this document" not in m]
     return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings, bookmarks=bookmarks,
-                       blank_pages=_pages_where(rendered, "blank"), named_pages=_pages_where(rendered, "name"))
+                       blank_pages=_pages_where(rendered, "blank"), named_pages=_pages_where(rendered, "name"),
+                       folios=shown, page_starts=starts)
+
+
+def _folios(rendered, document: Document) -> tuple[str, ...]:
+    """The folio each page shows, read from the margin boxes that show the page counter; none
+    when the layout numbers its pages in a way those boxes do not tell."""
+    keywords = _folio_keywords(document.css)
+    return tuple(print_pages.margin_text(page, keywords) if keywords else "" for page in rendered.pages)
+
+
+@functools.lru_cache(maxsize=8)
+def _folio_keywords(css: str) -> frozenset[str]:
+    """The margin boxes that show the page counter alone (a batch shares one stylesheet)."""
+    from publisher.outputs import folios
+
+    try:
+        boxes = folios.folio_boxes(css, counted=True)
+    except folios.Unstampable:
+        return frozenset()
+    return frozenset({f"@{box}" for box in boxes} | set(boxes))
+
+
+def _labels(shown: tuple[str, ...]) -> list[str]:
+    """A label a page: its folio; before the first folio, roman numerals (front matter); a page
+    without one after it (a blank page) the number it would have shown, in the same digits."""
+    import unicodedata
+
+    labels: list[str] = []
+    first = next((index for index, folio in enumerate(shown) if folio), None)
+    if first is None:
+        return []
+    for index, folio in enumerate(shown):
+        if folio:
+            labels.append(folio)
+        elif index < first:
+            labels.append(print_pages.roman(index + 1))
+        else:
+            previous = labels[-1]
+            try:
+                value = int("".join(str(unicodedata.digit(ch)) for ch in previous))
+            except (TypeError, ValueError):
+                labels.append(previous)
+                continue
+            zero = ord(previous[0]) - unicodedata.digit(previous[0])
+            labels.append("".join(chr(zero + int(d)) for d in str(value + 1)))
+    return labels
 
 
 def _pages_where(rendered, field: str) -> tuple[int, ...] | None:

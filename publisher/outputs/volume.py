@@ -23,9 +23,10 @@ from dataclasses import replace
 from functools import cache
 
 from publisher import fonts
+from publisher.arabic import digits as write_digits
 from publisher.errors import RenderError
 from publisher.model import Part, PrintComposer, Publication
-from publisher.outputs import folios
+from publisher.outputs import folios, print_pages
 from publisher.outputs.pdf import RenderedPDF, render_pdf
 
 # Articles a part: large enough that parts are few, small enough that memory stays bounded.
@@ -90,12 +91,34 @@ def render_volume(composer: PrintComposer, workers: int | None = None,
         for heading, child_page in children:
             writer.add_outline_item(title=heading, page_number=front_pages + child_page, parent=parent)
     _one_cut_a_face(writer, composer.font_files)
-    writer.set_page_label(0, front_pages - 1, style="/r")
-    writer.set_page_label(front_pages, len(writer.pages) - 1, style="/D", start=1)
+    # The front matter counts in roman numerals, the chapters from 1, in the digits the folios show.
+    labels = [print_pages.roman(index + 1) for index in range(front_pages)]
+    labels += [write_digits(str(number), publication.digits)
+               for number in range(1, len(writer.pages) - front_pages + 1)]
+    _page_labels(writer, labels)
     _metadata(writer, publication, front.data)
     out = io.BytesIO()
     writer.write(out)
-    return RenderedPDF(data=out.getvalue(), pages=len(writer.pages), warnings=list(dict.fromkeys(warnings)))
+    starts = tuple(replace(start, page=(page := front_pages + offset + start.page), folio=labels[page])
+                   for rendered, offset in zip(rendered_parts, first_pages, strict=True)
+                   for start in rendered.page_starts
+                   if start.folio or stamp)  # a page WeasyPrint numbered shows its folio; stamped ones all do
+    return RenderedPDF(data=out.getvalue(), pages=len(writer.pages), warnings=list(dict.fromkeys(warnings)),
+                       page_starts=starts)
+
+
+def _page_labels(writer, labels: list[str]) -> None:
+    """/PageLabels with one label a page, as print_pages writes them (pypdf's set_page_label
+    knows no label in other digits than western)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
+    nums = ArrayObject()
+    for index, entry in print_pages.label_ranges(labels):
+        nums.append(NumberObject(index))
+        nums.append(DictionaryObject({
+            NameObject(f"/{key}"): (NameObject(f"/{value}") if key == "S" else NumberObject(value) if key == "St"
+                                    else TextStringObject(value)) for key, value in entry.items()}))
+    writer._root_object[NameObject("/PageLabels")] = DictionaryObject({NameObject("/Nums"): nums})
 
 
 def _one_cut_a_face(writer, font_files: tuple) -> None:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import yaml
 
 from publisher.errors import InputError
-from publisher.model import Article, direction_of, fallback_slug, normalise_lang, slugify, title_slug
+from publisher.model import Article, Original, direction_of, fallback_slug, normalise_lang, slugify, title_slug
 
 FIELDS = ("title", "subtitle", "author", "authors", "date", "lang", "dir", "summary", "tags", "slug")
 
@@ -74,6 +74,7 @@ def build_article(
     authors: tuple[str, ...] = (),
     record: int | None = None,
     assets: dict | None = None,
+    original: Original | None = None,
 ) -> Article:
     """An Article from front matter and a reader's body; fields are checked, not trusted."""
     lang = "ar"
@@ -97,6 +98,7 @@ def build_article(
     if not title:
         title = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
         warnings = [*warnings, f"no title given: used the file name ({title!r}); give the article a title"]
+    warnings = [*warnings, *_images_without_alt(body_html)]
     slug = (slugify(str(meta.get("slug", ""))) or title_slug(title) or slugify(path.stem)
             or fallback_slug(title or path.name))
     return Article(
@@ -116,7 +118,31 @@ def build_article(
         warnings=tuple(warnings),
         record=record,
         assets=assets or {},
+        original=original or Original(path.name, ORIGINAL_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+                                      path),
     )
+
+
+# What an archive that re-ingests a PDF/A-3's source file is told it is.
+ORIGINAL_TYPES = {".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/plain", ".html": "text/html",
+                  ".htm": "text/html", ".json": "application/json", ".jsonl": "application/jsonl",
+                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+_IMAGE = re.compile(r"<img\b[^>]*>")
+_ALT = re.compile(r"\balt=\"([^\"]*)\"")
+_SRC = re.compile(r"\bsrc=\"([^\"]*)\"")
+
+
+def _images_without_alt(body_html: str) -> list[str]:
+    """A warning for each image that a reader who cannot see it learns nothing of (readers
+    write every attribute quoted, so the body's own tags are read as written)."""
+    found = []
+    for tag in _IMAGE.findall(body_html):
+        alt = _ALT.search(tag)
+        if not alt or not alt[1].strip():
+            src = _SRC.search(tag)
+            found.append(f"image {src[1] if src else ''} has no alt text: a screen reader says nothing of it; "
+                         "describe it (Markdown: ![what it shows](file), Word: Alt Text, HTML: alt=\"…\")")
+    return found
 
 
 def _strings(value: Any, path: Path, name: str, *, split: bool) -> tuple[str, ...]:

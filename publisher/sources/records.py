@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from publisher.errors import InputError, PublisherError
-from publisher.model import Article, slugify, title_slug
+from publisher.model import Article, Original, slugify, title_slug
 from publisher.sources.decode import clean, decode_text, read_bytes
 from publisher.sources.meta import build_article
 
@@ -144,8 +144,11 @@ def _article(record: dict, number: int, path: Path, field_map: dict[str, str], w
     if isinstance(fields.get("author"), str) and field_map.get("author") is None:
         fields["author"] = fields["author"].strip()
     fields["slug"] = fields.get("slug") or _slug(title, meta, path, number)
+    # The record as the export holds it (its keys and values, re-serialised), for a PDF/A-3 to carry.
+    original = Original(f"{path.stem}-{number}.json", "application/json",
+                        json.dumps(record, ensure_ascii=False, default=str).encode())
     article = build_article(fields, path=path, body_html=body, title=title, warnings=warnings, byline=byline,
-                            dateline=dateline, authors=authors, record=number, assets=assets)
+                            dateline=dateline, authors=authors, record=number, assets=assets, original=original)
     extra = {key: _text(meta[key]) for key in ("url", "source") if meta[key]}
     return article if not extra else _with_meta(article, extra)
 
