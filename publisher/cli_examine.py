@@ -59,8 +59,9 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one file a line.")] = False,
 ) -> None:
     """Check finished files. A PDF: fonts embedded and all from fonts/, page boxes, the standard it
-    declares, tagging, and with --source the text viewers find in it. An EPUB: EPUBCheck.
-    Exit status 1 when something is wrong.
+    declares, tagging, and with --source the text viewers find in it. An EPUB: EPUBCheck, then
+    Ace by DAISY (accessibility, as stores and libraries run it) when it is installed
+    ('publisher doctor' says). Exit status 1 when something is wrong.
 
     \b
     Examples:

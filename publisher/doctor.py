@@ -29,6 +29,14 @@ def examine() -> list[Finding]:
         version = (probe.stderr or probe.stdout).splitlines()[0] if (probe.stderr or probe.stdout) else ""
     found.append(Finding("Java (EPUBCheck)", bool(java), version or "not found",
                          "apt-get install default-jre-headless", needed=False))
+    from publisher.checker import BROWSERS, find_ace
+
+    ace = find_ace()
+    found.append(Finding("Ace by DAISY (check)", bool(ace), ace[0] if ace else "not found",
+                         "npm install -g --ignore-scripts @daisy/ace (or: make test-tools)", needed=False))
+    browser = next((path for name in BROWSERS if (path := shutil.which(name))), None)
+    found.append(Finding("Chromium (Ace)", bool(browser), browser or "not found", "apt-get install chromium",
+                         needed=False))
     for tool in ("pdftotext", "pdffonts"):
         path = shutil.which(tool)
         found.append(Finding(f"{tool} (checks)", bool(path), path or "not found", "apt-get install poppler-utils",

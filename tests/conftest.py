@@ -113,6 +113,39 @@ def epubcheck(path: Path) -> list[dict]:
     return run_epubcheck(path)
 
 
+ACE = ROOT / ".cache" / "ace"
+ACE_SCRIPT = Path(__file__).parent / "tools" / "ace_many.js"
+
+
+def chromium() -> str:
+    """The browser Ace runs in (Debian's chromium, which scripts/system-deps.sh installs)."""
+    found = os.environ.get("PUPPETEER_EXECUTABLE_PATH") or next(
+        (path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None)
+    if not found:
+        pytest.fail("Ace needs a Chromium: run 'make setup' as root (scripts/system-deps.sh installs chromium)")
+    return found
+
+
+def ace(epubs: list[Path], work: Path) -> list[dict]:
+    """Ace by DAISY's verdict on each EPUB: {"outcome", "violations": [{"rule", "impact", …}]}
+    (tests/tools/ace_many.js runs Ace's own checks, one browser for all of them)."""
+    if shutil.which("node") is None or not (ACE / "node_modules" / "@daisy" / "ace-core").is_dir():
+        pytest.fail("Ace is not installed: run 'make test-tools' (npm installs @daisy/ace in .cache/ace)")
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium()}
+    proc = subprocess.run(["node", str(ACE_SCRIPT), str(ACE), str(work), *map(str, epubs)], capture_output=True,
+                          text=True, env=env, timeout=900, check=False)
+    results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert len(results) == len(epubs), proc.stderr[-2000:]
+    return results
+
+
+def assert_ace_passes(epubs: list[Path], work: Path) -> None:
+    """Ace: outcome "pass" and no violation of any impact, on every EPUB."""
+    assert epubs
+    for result in ace(epubs, work):
+        assert (result["outcome"], result["violations"]) == ("pass", []), result
+
+
 needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
 
 

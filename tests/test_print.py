@@ -195,6 +195,7 @@ def test_check_reports_a_good_pdf_and_epub(samples):
     assert run.code == 0, run.stdout
     assert "text (pdfium):" in run.stdout and "words 1.0000" in run.stdout
     assert "0 fatals, 0 errors, 0 warnings" in run.stdout
+    assert re.search(r"Ace:\s+pass, no violations", run.stdout)  # Ace by DAISY, found where make test-tools put it
 
 
 def test_check_finds_a_system_font_and_a_broken_epub(tmp_path):

@@ -11,7 +11,7 @@ import pypdf
 import pytest
 from lxml import etree
 
-from conftest import ROOT, epub_files, epubcheck, make_export, needs_poppler, publisher, recall
+from conftest import ROOT, assert_ace_passes, epub_files, epubcheck, make_export, needs_poppler, publisher, recall
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "saudinewsnet-2015-07-22.jsonl"
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
@@ -53,8 +53,10 @@ def check_book(pdf: Path, titles: list[str]) -> None:
     assert len(heads) == 1, heads
 
 
-def check_epub(epub: Path, titles: list[str]) -> None:
+def check_epub(epub: Path, titles: list[str], ace: bool = False) -> None:
     assert [m for m in epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")] == []
+    if ace:
+        assert_ace_passes([epub], epub.parent / "ace")
     nav = etree.fromstring(epub_files(epub)["EPUB/nav.xhtml"])
     toc = nav.xpath("//x:nav[@e:type='toc']//x:a", namespaces={"x": "http://www.w3.org/1999/xhtml",
                                                                "e": "http://www.idpf.org/2007/ops"})
@@ -80,7 +82,7 @@ def test_book_of_twelve_corpus_articles(tmp_path):
     assert run.code == 0, run.stderr
     titles = [json.loads(line)["title"].strip() for line in export.read_text(encoding="utf-8").splitlines()]
     check_book(next((tmp_path / "out").glob("*.pdf")), titles)
-    check_epub(next((tmp_path / "out").glob("*.epub")), titles)
+    check_epub(next((tmp_path / "out").glob("*.epub")), titles, ace=True)
 
 
 @needs_poppler
@@ -225,6 +227,7 @@ def test_bulletin(tmp_path):
     assert min(positions) < width * 0.45 and max(positions) > width * 0.55  # text in both halves: two columns
     assert [m for m in epubcheck(tmp_path / "out" / "bulletin-12.epub") if m["severity"] in ("ERROR", "FATAL",
                                                                                            "WARNING")] == []
+    assert_ace_passes([tmp_path / "out" / "bulletin-12.epub"], tmp_path / "ace")
 
 
 def test_publication_file(tmp_path):

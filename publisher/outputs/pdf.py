@@ -292,7 +292,9 @@ def render_pdf(document: Document, publication: Publication,
         logger.removeHandler(collector)
         logger.propagate = previous_propagate
     warnings = [f"refused to load {url}" for url in dict.fromkeys(refused)] + finisher.warnings
-    warnings += [m for m in dict.fromkeys(collector.messages) if "not an asset of this document" not in m]
+    # An image without alt text is reported by the reader, with the file's own name.
+    warnings += [m for m in dict.fromkeys(collector.messages)
+                 if "not an asset of this document" not in m and "has no required alt description" not in m]
     return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings, bookmarks=bookmarks,
                        blank_pages=_pages_where(rendered, "blank"), named_pages=_pages_where(rendered, "name"),
                        folios=shown, page_starts=starts)

@@ -98,7 +98,7 @@ def build_article(
     if not title:
         title = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
         warnings = [*warnings, f"no title given: used the file name ({title!r}); give the article a title"]
-    warnings = [*warnings, *_images_without_alt(body_html)]
+    warnings = [*warnings, *_images_without_alt(body_html, assets or {})]
     slug = (slugify(str(meta.get("slug", ""))) or title_slug(title) or slugify(path.stem)
             or fallback_slug(title or path.name))
     return Article(
@@ -132,16 +132,20 @@ _ALT = re.compile(r"\balt=\"([^\"]*)\"")
 _SRC = re.compile(r"\bsrc=\"([^\"]*)\"")
 
 
-def _images_without_alt(body_html: str) -> list[str]:
-    """A warning for each image that a reader who cannot see it learns nothing of (readers
-    write every attribute quoted, so the body's own tags are read as written)."""
+def _images_without_alt(body_html: str, assets: dict) -> list[str]:
+    """A warning for each image that a reader who cannot see it learns nothing of, named by the
+    file it came from (readers write every attribute quoted, so the body's tags read as written)."""
     found = []
     for tag in _IMAGE.findall(body_html):
         alt = _ALT.search(tag)
         if not alt or not alt[1].strip():
             src = _SRC.search(tag)
-            found.append(f"image {src[1] if src else ''} has no alt text: a screen reader says nothing of it; "
-                         "describe it (Markdown: ![what it shows](file), Word: Alt Text, HTML: alt=\"…\")")
+            asset = assets.get(src[1]) if src else None
+            name = asset.name if isinstance(asset, Path) else "embedded in the document" if asset else (
+                src[1] if src else "")
+            found.append(f"image {name} has no alt text: a screen reader says nothing of it, and the EPUB's "
+                         "accessibility summary says so; describe it (Markdown: ![what it shows](file), "
+                         "Word: Alt Text, HTML: alt=\"…\")")
     return found
 
 
