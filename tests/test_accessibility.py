@@ -20,14 +20,8 @@ from conftest import ARTICLES, ROOT, SEED, assert_ace_passes, chromium, epub_fil
 CORPUS = ROOT.parent / "shared" / "corpus" / "saudinewsnet-2015-07-22.jsonl"
 NS = {"x": "http://www.w3.org/1999/xhtml", "e": "http://www.idpf.org/2007/ops", "opf": "http://www.idpf.org/2007/opf"}
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+ARABIC_WORD = re.compile("[\u0621-\u064a]+")
 ISBN = "9789953000008"
-
-
-def assert_accessible(epubs: list[Path], work: Path) -> None:
-    """Ace passes with no violation on each EPUB; EPUBCheck finds no fatal, error or warning."""
-    assert_ace_passes(epubs, work)
-    for path in epubs:
-        assert [m for m in epubcheck(path) if m["severity"] in ("FATAL", "ERROR", "WARNING")] == [], path
 
 
 def opf_properties(epub: Path) -> dict[str, list[str]]:
@@ -50,11 +44,15 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_file(), reason="../shared/corpus
 
 # Ace and EPUBCheck on every kind of output ---------------------------------------------------
 
-def test_ace_passes_on_the_seed_and_samples(samples, tmp_path):
-    assert_ace_passes(sorted(samples.glob("*.epub")), tmp_path)  # (test_build_epub runs EPUBCheck on them)
-
-
-# (Corpus articles: test_batch's 120-article batch; books and bulletins: test_publications.)
+def test_ace_passes_on_the_samples_a_book_with_a_page_list_and_an_illustrated_article(
+        samples, isbn_book, illustrated_epub, tmp_path):
+    """One Ace run (one browser) for the EPUBs this module makes. (Corpus articles: test_batch's
+    120-article batch; books and bulletins of them: test_publications. test_build_epub runs
+    EPUBCheck on the samples.)"""
+    epubs = [*sorted(samples.glob("*.epub")), isbn_book[1], illustrated_epub[0]]
+    assert_ace_passes(epubs, tmp_path)
+    for epub in epubs[-2:]:
+        assert [m for m in epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")] == [], epub
 
 
 # Print equivalence ---------------------------------------------------------------------------
@@ -76,7 +74,7 @@ def poppler_pages(pdf: Path) -> list[str]:
 
 
 @needs_poppler
-def test_page_list_follows_the_printed_pages(isbn_book, tmp_path):
+def test_page_list_follows_the_printed_pages(isbn_book):
     pdf, epub = isbn_book
     files = epub_files(epub)
     nav = etree.fromstring(files["EPUB/nav.xhtml"])
@@ -106,14 +104,14 @@ def test_page_list_follows_the_printed_pages(isbn_book, tmp_path):
         while len(after.split()) < 3 and following is not None:
             after += " " + "".join(following.itertext()) + (following.tail or "")
             following = following.getnext()
+        # Arabic words only: poppler mirrors brackets and moves punctuation across a line's ends.
         lines = [line for line in texts[page].splitlines() if line.strip()]
-        opening = " ".join(lines[:4])  # the running head, then the first lines of text
-        assert " ".join(after.split()[:3]) in opening, (page, after[:60], opening[:200])
+        opening = " ".join(ARABIC_WORD.findall(" ".join(lines[:12])))  # the running head, then the text
+        assert " ".join(ARABIC_WORD.findall(after)[:3]) in opening, (page, after[:60], opening[:200])
     assert targets == numbered  # one entry per numbered page with text, in order
     assert len(targets) >= 4
     assert opf_properties(epub)["pageBreakSource"] == [f"urn:isbn:{ISBN}"]
     assert f"ISBN {ISBN}" in opf_properties(epub)["schema:accessibilitySummary"][0]
-    assert_accessible([epub], tmp_path)
 
 
 def test_a_wrong_check_digit_is_a_one_line_error(tmp_path):
@@ -142,18 +140,25 @@ def illustrated(tmp_path_factory) -> Path:
     return folder / "report.md"
 
 
-def test_an_image_without_alt_text_is_a_warning_and_the_epub_says_so(illustrated, tmp_path):
-    run = publisher("build", illustrated, "--out", tmp_path, "-f", "epub")
+@pytest.fixture(scope="module")
+def illustrated_epub(illustrated, tmp_path_factory) -> tuple[Path, str]:
+    """The illustrated article's EPUB, and what the build said."""
+    out = tmp_path_factory.mktemp("illustrated-epub")
+    run = publisher("build", illustrated, "--out", out, "-f", "epub")
     assert run.code == 0, run.stderr
-    assert "image chart.png has no alt text" in run.stderr and "photo.png" not in run.stderr
-    properties = opf_properties(tmp_path / "report.epub")
+    return out / "report.epub", run.stderr
+
+
+def test_an_image_without_alt_text_is_a_warning_and_the_epub_says_so(illustrated_epub):
+    epub, said = illustrated_epub
+    assert "image chart.png has no alt text" in said and "photo.png" not in said
+    properties = opf_properties(epub)
     assert properties["schema:accessMode"] == ["textual", "visual"]
     assert properties["schema:accessModeSufficient"] == ["textual,visual"]  # one image is described by nothing
     assert "alternativeText" not in properties["schema:accessibilityFeature"]
     summary = properties["schema:accessibilitySummary"][0]
     assert "الصور: ٢، منها ١ بلا نص بديل" in summary and "الجداول: ١" in summary
-    # (an image with empty alt text is decorative to Ace; the summary still tells the reader)
-    assert_accessible([tmp_path / "report.epub"], tmp_path / "ace")
+    # (Ace passes it: an image with empty alt text is decorative to Ace; the summary still tells.)
 
 
 # Tagged and archival PDFs --------------------------------------------------------------------

@@ -42,11 +42,12 @@ def test_120_corpus_articles_with_two_jobs(tmp_path):
     assert data["summary"]["ok"] == 120 and len(data["articles"]) == 120
     assert_all_open(tmp_path / "out", data["articles"])
     # As stores and libraries take them: EPUBCheck clean on twenty of them, Ace by DAISY's verdict
-    # "pass" with no violation on eight (a second of a core each).
+    # "pass" with no violation on four (a second of a core each; the corpus book of test_publications
+    # gives Ace twelve more articles).
     epubs = sorted((tmp_path / "out").glob("*.epub"))
     for epub in epubs[::6]:
         assert [m for m in epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")] == [], epub
-    assert_ace_passes(epubs[::15], tmp_path / "ace")
+    assert_ace_passes(epubs[::30], tmp_path / "ace")
 
 
 def test_rerun_rebuilds_only_what_changed(tmp_path):
