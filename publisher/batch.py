@@ -25,7 +25,7 @@ from publisher.batch_state import Entry, State
 from publisher.builder import Rendered, gather, render_outputs, write_outputs
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
 from publisher.files import prepare_output_folder
-from publisher.model import Article, Options, Publication, slugify
+from publisher.model import Article, Options, Publication, slugify, warning_code
 from publisher.sources import ReadSettings
 
 GROUPINGS = ("year", "month", "source")
@@ -39,7 +39,16 @@ class Summary:
 
     @property
     def failed(self) -> list[Entry]:
-        return [e for e in self.entries if e.status != "ok"]
+        return [e for e in self.entries if e.status not in ("ok", "empty")]
+
+    @property
+    def left_out(self) -> list[Entry]:
+        """Records with a title and no text that --skip-empty left out."""
+        return [e for e in self.entries if e.status == "empty"]
+
+    @property
+    def warned(self) -> list[Entry]:
+        return [e for e in self.entries if e.warnings]
 
 
 def batch(
@@ -56,6 +65,7 @@ def batch(
     settings: ReadSettings | None = None,
     progress: Callable[[int, int, int], None] | None = None,
     on_entry: Callable[[Entry], None] | None = None,
+    skip_empty: bool = False,
 ) -> Summary:
     started = time.monotonic()
     if jobs is not None and jobs < 1:
@@ -76,8 +86,12 @@ def batch(
     environment = batch_state.environment_fingerprint(layout, options)
     todo: list[tuple[Article, str]] = []
     for article in articles:
-        fingerprint = batch_state.fingerprint(article, environment)
         order.append(article.slug)
+        if skip_empty and is_empty(article):
+            entries[article.slug] = Entry(id=article.slug, source=article.label, title=article.title, status="empty",
+                                          error="no text: left out (--skip-empty)", warnings=list(article.warnings))
+            continue
+        fingerprint = batch_state.fingerprint(article, environment)
         reused = None if force else state.reusable(article.slug, fingerprint, out)
         if reused:
             entries[article.slug] = reused
@@ -122,6 +136,11 @@ def batch(
         write_manifest(out, listed, volumes)
         write_index(out, listed, articles, group_by, options)
     return Summary(entries=listed, volumes=volumes, seconds=time.monotonic() - started)
+
+
+def is_empty(article: Article) -> bool:
+    """A record with a title and no text (a cartoon, a photo story whose picture is elsewhere)."""
+    return any(warning_code(warning) == "no-text" for warning in article.warnings)
 
 
 def _written(results: Iterator[tuple[Article, str, Rendered]], out: Path) -> Iterator[tuple[Article, str, Entry]]:

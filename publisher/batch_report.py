@@ -4,13 +4,14 @@ article, its status, files, checksums, pages and error) and OUT/index.html (link
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from publisher import layouts
-from publisher.batch_state import Entry
+from publisher.batch_state import Entry, notices
 from publisher.files import inside, write_atomic
-from publisher.model import Article, Options
+from publisher.model import WARNING_KINDS, Article, Options, warning_code
 
 
 def group_key(article: Article, group_by: str) -> str:
@@ -23,12 +24,38 @@ def group_key(article: Article, group_by: str) -> str:
 
 def write_manifest(out: Path, entries: list[Entry], volumes: list[str]) -> None:
     listed = [{"id": e.id, "source": e.source, "title": e.title, "status": e.status, "outputs": e.outputs,
-               "sha256": e.sha256, "pages": e.pages, "error": e.error} for e in entries]
+               "sha256": e.sha256, "pages": e.pages, "error": e.error, "warnings": notices(e.warnings)}
+              for e in entries]
+    warned, kinds = warning_counts(entries)
     summary = {"articles": len(entries), "ok": sum(e.status == "ok" for e in entries),
-               "failed": sum(e.status != "ok" for e in entries), "reused": sum(e.reused for e in entries),
-               "built": sum(e.status == "ok" and not e.reused for e in entries), "volumes": volumes}
+               "failed": sum(e.status not in ("ok", "empty") for e in entries),
+               "reused": sum(e.reused for e in entries),
+               "built": sum(e.status == "ok" and not e.reused for e in entries), "volumes": volumes,
+               "empty": sum(e.status == "empty" or _has(e, "no-text") for e in entries),
+               "with_warnings": warned, "warnings": kinds}
     data = json.dumps({"articles": listed, "summary": summary}, ensure_ascii=False, indent=1)
     write_atomic(inside(out, "manifest.json"), data.encode("utf-8"))
+
+
+def warning_counts(entries: list[Entry]) -> tuple[int, dict[str, int]]:
+    """How many articles have warnings, and how many have each kind, most first."""
+    kinds: Counter[str] = Counter()
+    for entry in entries:
+        kinds.update({warning_code(warning) for warning in entry.warnings})
+    return sum(bool(entry.warnings) for entry in entries), dict(kinds.most_common())
+
+
+def warnings_line(entries: list[Entry], where: str) -> str:
+    """"12 articles with warnings: 9 no glyph for a character, 3 title without text (see …)"."""
+    warned, kinds = warning_counts(entries)
+    if not warned:
+        return ""
+    shown = ", ".join(f"{count} {WARNING_KINDS.get(code, code)}" for code, count in kinds.items())
+    return f"{warned} article{'s' if warned != 1 else ''} with warnings: {shown} (see {where})"
+
+
+def _has(entry: Entry, code: str) -> bool:
+    return any(warning_code(warning) == code for warning in entry.warnings)
 
 
 def write_index(out: Path, entries: list[Entry], articles: list[Article], group_by: str | None,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publisher import DATA_ROOT, __version__, fonts
-from publisher.model import Article, Options, asset_bytes
+from publisher.model import Article, Notice, Options, asset_bytes, warning_code
 
 STATE = ".publisher/state.sqlite"
 
@@ -29,6 +29,12 @@ class Entry:
     error: str | None = None
     reused: bool = False
     warnings: list[str] = field(default_factory=list)
+    """Notices (model.Notice): kept with the entry, so that an unchanged rerun reports them too."""
+
+
+def notices(warnings: list[str]) -> list[dict[str, str]]:
+    """Warnings as manifest.json and the state list them: {"code": ..., "message": ...}."""
+    return [{"code": warning_code(warning), "message": str(warning)} for warning in warnings]
 
 
 class State:
@@ -48,13 +54,16 @@ class State:
         row = self.db.execute("SELECT fingerprint, entry FROM done WHERE id = ?", (key,)).fetchone()
         if not row or row[0] != fingerprint:
             return None
-        entry = Entry(**json.loads(row[1]))
+        saved = json.loads(row[1])
+        warnings = [Notice(item["code"], item["message"]) for item in saved.pop("warnings", [])]
+        entry = Entry(**saved, warnings=warnings)
         if entry.status != "ok" or not all((out / rel).is_file() for rel in entry.outputs.values()):
             return None
-        return replace(entry, reused=True, warnings=[])
+        return replace(entry, reused=True)
 
     def record(self, key: str, fingerprint: str, entry: Entry) -> None:
         saved = {k: v for k, v in entry.__dict__.items() if k not in ("reused", "warnings")}
+        saved["warnings"] = notices(entry.warnings)
         self.db.execute("INSERT OR REPLACE INTO done VALUES (?, ?, ?)", (key, fingerprint, json.dumps(saved)))
         self.db.commit()
 

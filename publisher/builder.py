@@ -14,7 +14,7 @@ from pathlib import Path
 from publisher import fonts, layouts
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
-from publisher.model import FORMATS, Article, Options, Publication
+from publisher.model import FORMATS, Article, Notice, Options, Publication, warning_code
 from publisher.sources import ReadSettings, collect_inputs, read
 
 
@@ -27,6 +27,8 @@ class ArticleResult:
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)
     error: PublisherError | None = None
+    left_out: bool = False
+    """A record with a title and no text, left out (--skip-empty)."""
 
     @property
     def ok(self) -> bool:
@@ -43,12 +45,16 @@ def build(
     options: Options,
     on_result: Callable[[ArticleResult], None] | None = None,
     settings: ReadSettings | None = None,
+    skip_empty: bool = False,
 ) -> list[ArticleResult]:
     layouts.check(options)
     results = _read_all(collect_inputs(inputs), settings or ReadSettings())
     prepare_output_folder(out)
     for result in results:
-        if result.ok:
+        if skip_empty and result.article is not None and any(
+                warning_code(w) == "no-text" for w in result.article.warnings):
+            result.left_out = True
+        elif result.ok:
             with _faults_named(result.label):
                 _make_outputs(result, out, options)
         if on_result:
@@ -123,7 +129,8 @@ def render_outputs(publication: Publication, workers: int | None = None,
     if missing:
         shown = ", ".join(fonts.describe(ch) for ch in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        rendered.warnings.append(f"no bundled font covers {shown}{more}: those characters will show as empty boxes")
+        rendered.warnings.append(Notice("missing-glyph", f"no bundled font covers {shown}{more}: those characters "
+                                                         "will show as empty boxes"))
     composer = None
     page_starts = ()  # where the PDF's pages begin, for the EPUB's page list (print equivalence)
     for fmt in (f for f in FORMATS if f in publication.options.formats):

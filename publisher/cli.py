@@ -19,6 +19,8 @@ from publisher.cli_options import (
     Formats,
     Jobs,
     Out,
+    SkipEmpty,
+    Strict,
     making,
 )
 from publisher.errors import Bug, PublisherError
@@ -69,7 +71,14 @@ def _options(parameters: dict, *, publication: dict | None = None, kind: str = "
     return resolve(given, publication=publication, base=Options(layout=kind))
 
 
+# Up to this many articles, `build`'s warnings one by one say enough; past it, they are counted too.
+FEW = 5
+
+
 def _report(result) -> None:
+    if result.left_out:
+        typer.echo(f"left out: {result.label}: a title and no text (--skip-empty)", err=True)
+        return
     for warning in result.warnings:
         typer.echo(f"warning: {result.label}: {warning}", err=True)
     if result.error:
@@ -88,6 +97,8 @@ def build(
         show_default=False)],
     out: Out = Path("dist"),
     formats: Formats = None,
+    strict: Strict = False,
+    skip_empty: SkipEmpty = False,
     given: dict | None = None,
 ) -> None:
     """Build each article into OUT/<slug>.pdf and OUT/<slug>.epub (and .html with --format html).
@@ -123,13 +134,19 @@ def build(
             raise typer.Exit(1)
         return
     options = _options(given)
-    results = run_build(articles, out, options, on_result=_report, settings=_settings(given))
+    results = run_build(articles, out, options, on_result=_report, settings=_settings(given), skip_empty=skip_empty)
     failed = [r for r in results if not r.ok]
+    left_out = [r for r in results if r.left_out]
+    built = len(results) - len(failed) - len(left_out)
     if not _State.quiet or failed:
-        typer.echo(f"{len(results) - len(failed)} of {len(results)} articles built into {out}/"
+        typer.echo(f"{built} of {len(results)} articles built into {out}/"
                    + (f"; failed: {', '.join(r.label for r in failed)}" if failed else ""), err=bool(failed))
+    # Each warning was printed as it came; past a few articles, they are counted too.
+    if len(results) > FEW or left_out:
+        _empty_and_warnings(results, "the warnings above", left_out=len(left_out))
     if failed or failures:
         raise typer.Exit(2 if len(failed) == len(results) and not publication_files else 1)
+    _strict(strict, [r.label for r in results if r.warnings])
 
 
 def _publish_file(path: Path, out: Path, given: dict) -> int:
@@ -264,6 +281,8 @@ def batch(
         "--group-by", help="Also one volume (a book) per year, month or source, in OUT/volumes/.")] = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds an article may take before it is stopped and counted as failed.")] = 600,
+    strict: Strict = False,
+    skip_empty: SkipEmpty = False,
     given: dict | None = None,
 ) -> None:
     """Export a whole archive: every article to OUT/<slug>.pdf and .epub, in parallel.
@@ -289,18 +308,46 @@ def batch(
         summary = run_batch(inputs, out, options, jobs=jobs, force=force, fail_fast=fail_fast, scheduler=scheduler,
                             group_by=group_by, timeout=timeout if timeout > 0 else None,
                             settings=_settings(given), progress=show.update,
-                            on_entry=show.entry)
+                            on_entry=show.entry, skip_empty=skip_empty)
     finally:
         show.close()
     failed = summary.failed
     built = sum(e.status == "ok" and not e.reused for e in summary.entries)
     reused = sum(e.reused for e in summary.entries)
-    typer.echo(f"{len(summary.entries) - len(failed)} of {len(summary.entries)} articles ok in {out}/ "
+    ok = sum(e.status == "ok" for e in summary.entries)
+    typer.echo(f"{ok} of {len(summary.entries)} articles ok in {out}/ "
                f"({built} built, {reused} unchanged) in {summary.seconds:.1f}s"
                + (f"; {len(summary.volumes)} volumes" if summary.volumes else "")
                + (f"; failed: {', '.join(e.source for e in failed[:10])}" + (" …" if len(failed) > 10 else "")
                   if failed else ""), err=bool(failed))
+    _empty_and_warnings(summary.entries, f"{out}/manifest.json", left_out=len(summary.left_out))
     if failed:
+        raise typer.Exit(1)
+    _strict(strict, [e.source for e in summary.warned])
+
+
+def _empty_and_warnings(entries, where: str, left_out: int = 0) -> None:
+    """The run's last lines: empty records, and warnings counted by kind (each one is listed where
+    `where` says)."""
+    from publisher.batch_report import warnings_line
+    from publisher.model import warning_code
+
+    if left_out:
+        typer.echo(f"{left_out} record{'s' if left_out != 1 else ''} with a title and no text left out "
+                   "(--skip-empty)", err=True)
+    elif empty := sum(any(warning_code(w) == "no-text" for w in e.warnings) for e in entries):
+        typer.echo(f"{empty} of them {'have' if empty != 1 else 'has'} a title and no text, built as such "
+                   "(--skip-empty leaves such records out)", err=True)
+    if line := warnings_line(entries, where):
+        typer.echo(line, err=True)
+
+
+def _strict(strict: bool, warned: list[str]) -> None:
+    """--strict: a warning fails the run, for pipelines that accept nothing less than clean."""
+    if strict and warned:
+        shown = ", ".join(warned[:10]) + (" …" if len(warned) > 10 else "")
+        typer.echo(f"error: --strict: {len(warned)} article{'s' if len(warned) != 1 else ''} with warnings: {shown}",
+                   err=True)
         raise typer.Exit(1)
 
 

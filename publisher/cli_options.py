@@ -44,6 +44,10 @@ Issn = Annotated[str | None, typer.Option(
 Certifier = Annotated[str | None, typer.Option(
     "--a11y-certifier", metavar="NAME",
     help="Who checked the EPUB's accessibility: only then does it claim EPUB Accessibility 1.1 / WCAG 2.1 AA.")]
+Strict = Annotated[bool, typer.Option(
+    "--strict", help="Any warning fails the run (exit 1), naming the articles: for pipelines that want clean.")]
+SkipEmpty = Annotated[bool, typer.Option(
+    "--skip-empty", help="Leave out records with a title and no text (a cartoon, a photo story), and count them.")]
 LayoutsDirs = Annotated[list[Path] | None, typer.Option(
     "--layouts-dir", help="A folder of your own layouts, searched before the built-in ones; repeatable.")]
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes; default: one per core.")]

@@ -70,6 +70,42 @@ def fallback_slug(text: str) -> str:
     return "article-" + hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
+# What a warning can be about, by code, as a count of them names it ("9 no glyph for a character").
+WARNING_KINDS = {
+    "missing-glyph": "no glyph for a character",
+    "no-text": "title without text",
+    "no-title": "title guessed",
+    "not-utf8": "not UTF-8",
+    "image-no-alt": "image without alt text",
+    "image-refused": "image refused",
+    "html-unwrapped": "HTML nested too deep",
+    "word": "Word conversion note",
+    "asset-refused": "file refused by the renderer",
+    "render": "renderer's warning",
+    "other": "other warning",
+}
+
+
+class Notice(str):
+    """A warning: its text, as it is printed and was always passed along, and its kind (one of
+    WARNING_KINDS), which manifest.json lists and the run's last lines count. A str, so that
+    every stage that prints or gathers warnings keeps working with text."""
+
+    code: str
+
+    def __new__(cls, code: str, message: str) -> Notice:
+        notice = super().__new__(cls, message)
+        notice.code = code if code in WARNING_KINDS else "other"
+        return notice
+
+    def __reduce__(self):  # pickles (for worker processes) with its code
+        return (Notice, (self.code, str(self)))
+
+
+def warning_code(warning: str) -> str:
+    return getattr(warning, "code", "other")
+
+
 @dataclass(frozen=True)
 class Original:
     """The article as its source holds it, for an archival PDF to carry (PDF/A-3 associated file)."""

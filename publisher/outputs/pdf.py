@@ -15,7 +15,7 @@ from functools import cache
 
 from publisher import fonts
 from publisher.errors import EnvironmentProblem, RenderError
-from publisher.model import Document, PageStart, Publication, asset_bytes, media_type
+from publisher.model import Document, Notice, PageStart, Publication, asset_bytes, media_type
 from publisher.outputs import print_pages, tagged, text_layer
 
 # The WeasyPrint whose internals the text layer, folios and page types read (pyproject pins it).
@@ -291,9 +291,9 @@ def render_pdf(document: Document, publication: Publication,
     finally:
         logger.removeHandler(collector)
         logger.propagate = previous_propagate
-    warnings = [f"refused to load {url}" for url in dict.fromkeys(refused)] + finisher.warnings
+    warnings = [Notice("asset-refused", f"refused to load {url}") for url in dict.fromkeys(refused)] + finisher.warnings
     # An image without alt text is reported by the reader, with the file's own name.
-    warnings += [m for m in dict.fromkeys(collector.messages)
+    warnings += [Notice("render", m) for m in dict.fromkeys(collector.messages)
                  if "not an asset of this document" not in m and "has no required alt description" not in m]
     return RenderedPDF(data=data, pages=len(rendered.pages), warnings=warnings, bookmarks=bookmarks,
                        blank_pages=_pages_where(rendered, "blank"), named_pages=_pages_where(rendered, "name"),

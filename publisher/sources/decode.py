@@ -9,6 +9,7 @@ from pathlib import Path
 
 from publisher.arabic import normalise
 from publisher.errors import InputError
+from publisher.model import Notice
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # charset-normalizer's codec names, as people know them.
@@ -39,7 +40,8 @@ def read_bytes(path: Path) -> bytes:
 
 def decode_text(data: bytes, path: Path) -> Text:
     text, encoding = decode(data, path)
-    warnings = (f"not UTF-8: read as {encoding}; check the text, or save the file as UTF-8",) if encoding else ()
+    warnings = (Notice("not-utf8", f"not UTF-8: read as {encoding}; check the text, or save the file as UTF-8"),
+                ) if encoding else ()
     return Text(clean(text), warnings)
 
 

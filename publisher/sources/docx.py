@@ -13,7 +13,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from publisher.errors import InputError
-from publisher.model import Article
+from publisher.model import Article, Notice
 from publisher.sources.assets import Refused, check_image, content_url, sniff_suffix
 from publisher.sources.decode import read_bytes
 from publisher.sources.html import clean_fragment
@@ -43,12 +43,13 @@ def read(path: Path, settings=None) -> Iterator[Article]:
             blob = stream.read()
         suffix = sniff_suffix(blob)
         if suffix is None:
-            warnings.append(f"an image of type {image.content_type} cannot be printed: its alt text is kept")
+            warnings.append(Notice("image-refused", f"an image of type {image.content_type} cannot be printed: "
+                                                    "its alt text is kept"))
             return {"alt": image.alt_text or ""}
         try:
             check_image(blob, image.alt_text or "an embedded image")
         except Refused as refusal:
-            warnings.append(f"{refusal}: its alt text is kept instead")
+            warnings.append(Notice("image-refused", f"{refusal}: its alt text is kept instead"))
             return {"alt": image.alt_text or ""}
         url = content_url(blob, suffix)
         images[url] = blob
@@ -60,7 +61,7 @@ def read(path: Path, settings=None) -> Iterator[Article]:
     except (KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise InputError(f"cannot be read as a Word document ({exc})", path=path,
                          hint="open it in Word and save it again as .docx") from None
-    warnings.extend(f"Word: {m.message}" for m in result.messages if m.type == "warning"
+    warnings.extend(Notice("word", f"Word: {m.message}") for m in result.messages if m.type == "warning"
                     and "style" not in m.message.lower())  # unmapped custom styles are normal, not news
     meta = {**_properties(data), **load_sidecar(path)}
     markup, title, subtitle = _take_title(result.value, str(meta.get("title") or ""))

@@ -16,7 +16,7 @@ import nh3
 from lxml import html as lxml_html
 
 from publisher.errors import InputError
-from publisher.model import Article, Asset
+from publisher.model import Article, Asset, Notice
 from publisher.sources.assets import Refused
 from publisher.sources.assets import image as take_image
 from publisher.sources.decode import decode_text, read_bytes
@@ -55,8 +55,8 @@ def read(path: Path, settings=None) -> Iterator[Article]:
         raise InputError("is empty", path=path, hint="export the article again")
     shallow = cap_depth(decoded.text)
     if shallow != decoded.text:
-        warnings.append(f"HTML nested more than {MAX_DEPTH} levels deep: the deeper wrappers were unwrapped, "
-                        "their text kept")
+        warnings.append(Notice("html-unwrapped", f"HTML nested more than {MAX_DEPTH} levels deep: the deeper "
+                               "wrappers were unwrapped, their text kept"))
     page = lxml_html.document_fromstring(shallow, parser=_parser())
     meta = {**_metadata(page), **load_sidecar(path)}
     root = _content_root(page)
@@ -187,8 +187,8 @@ def clean_fragment(
         return "", {}
     shallow = cap_depth(cleaned)
     if shallow != cleaned:
-        warnings.append(f"HTML nested more than {MAX_DEPTH} levels deep: the deeper wrappers were unwrapped, "
-                        "their text kept")
+        warnings.append(Notice("html-unwrapped", f"HTML nested more than {MAX_DEPTH} levels deep: the deeper "
+                               "wrappers were unwrapped, their text kept"))
     fragment = lxml_html.fragment_fromstring(shallow, create_parent="div", parser=_parser())
     assets: dict[str, Asset] = {}
     for image in fragment.iter("img"):
@@ -198,7 +198,7 @@ def clean_fragment(
         try:
             url, file = take_image(image.get("src", ""), path, allow_remote)
         except Refused as refusal:
-            warnings.append(f"{refusal}: its alt text is kept instead")
+            warnings.append(Notice("image-refused", f"{refusal}: its alt text is kept instead"))
             alt = image.get("alt", "")
             image.attrib.clear()
             image.tag, image.text = "span", alt

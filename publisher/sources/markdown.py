@@ -14,7 +14,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from publisher.model import Article
+from publisher.model import Article, Notice
 from publisher.sources.assets import Refused, image
 from publisher.sources.decode import read_text
 from publisher.sources.meta import build_article, front_matter_and_sidecar
@@ -57,7 +57,7 @@ def _take_images(tokens, path: Path, warnings: list[str], allow_remote: tuple[st
             try:
                 url, file = image(str(child.attrs.get("src", "")), path, allow_remote)
             except Refused as refusal:
-                warnings.append(f"{refusal}: its alt text is kept instead")
+                warnings.append(Notice("image-refused", f"{refusal}: its alt text is kept instead"))
                 alt = child.content or ""
                 token.children[index] = Token("text", "", 0, content=alt)
                 continue

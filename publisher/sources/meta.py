@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import yaml
 
 from publisher.errors import InputError
-from publisher.model import Article, Original, direction_of, fallback_slug, normalise_lang, slugify, title_slug
+from publisher.model import Article, Notice, Original, direction_of, fallback_slug, normalise_lang, slugify, title_slug
 
 FIELDS = ("title", "subtitle", "author", "authors", "date", "lang", "dir", "summary", "tags", "slug")
 
@@ -94,10 +94,11 @@ def build_article(
             only = "a byline" if byline else "a date line" if dateline else ""
             raise InputError(f"holds only {only} and nothing else" if only else "has no text", path=path,
                              record=record, hint="check that the file is the whole article")
-        warnings = [*warnings, "has a title but no text"]
+        warnings = [*warnings, Notice("no-text", "has a title but no text")]
     if not title:
         title = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
-        warnings = [*warnings, f"no title given: used the file name ({title!r}); give the article a title"]
+        warnings = [*warnings, Notice("no-title", f"no title given: used the file name ({title!r}); "
+                                                  "give the article a title")]
     warnings = [*warnings, *_images_without_alt(body_html, assets or {})]
     slug = (slugify(str(meta.get("slug", ""))) or title_slug(title) or slugify(path.stem)
             or fallback_slug(title or path.name))
@@ -143,9 +144,9 @@ def _images_without_alt(body_html: str, assets: dict) -> list[str]:
             asset = assets.get(src[1]) if src else None
             name = asset.name if isinstance(asset, Path) else "embedded in the document" if asset else (
                 src[1] if src else "")
-            found.append(f"image {name} has no alt text: a screen reader says nothing of it, and the EPUB's "
-                         "accessibility summary says so; describe it (Markdown: ![what it shows](file), "
-                         "Word: Alt Text, HTML: alt=\"…\")")
+            found.append(Notice("image-no-alt", f"image {name} has no alt text: a screen reader says nothing of "
+                                "it, and the EPUB's accessibility summary says so; describe it (Markdown: "
+                                "![what it shows](file), Word: Alt Text, HTML: alt=\"…\")"))
     return found
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from publisher.errors import InputError, PublisherError
-from publisher.model import Article, Original, slugify, title_slug
+from publisher.model import Article, Notice, Original, slugify, title_slug
 from publisher.sources.decode import clean, decode_text, read_bytes
 from publisher.sources.meta import build_article
 
@@ -138,7 +138,7 @@ def _article(record: dict, number: int, path: Path, field_map: dict[str, str], w
         from publisher.sources.text import title_from_lede
 
         title = title_from_lede(content)
-        warnings.append(f"no title given: used the first words of the text ({title!r})")
+        warnings.append(Notice("no-title", f"no title given: used the first words of the text ({title!r})"))
     fields = {key: _text(value) if key not in ("tags", "date") else value
               for key, value in meta.items() if value is not None and key not in ("title", "content", "url", "source")}
     if isinstance(fields.get("author"), str) and field_map.get("author") is None:

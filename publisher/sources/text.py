@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 
 from publisher.arabic import parse_date
-from publisher.model import Article
+from publisher.model import Article, Notice
 from publisher.sources.decode import read_text
 from publisher.sources.meta import build_article, front_matter_and_sidecar
 
@@ -73,8 +73,8 @@ def read(path: Path, settings=None) -> Iterator[Article]:
     copy = read_copy(text, has_title=bool(meta.get("title")))
     title = copy.title
     if not title and not meta.get("title") and (title := title_from_lede(text)):
-        warnings.append(f"no title given: used the first words of the text ({title!r}); "
-                        "add a title in front matter or a sidecar .yml to choose one")
+        warnings.append(Notice("no-title", f"no title given: used the first words of the text ({title!r}); "
+                               "add a title in front matter or a sidecar .yml to choose one"))
     if copy.date and "date" not in meta:
         meta = {**meta, "date": copy.date}
     yield build_article(meta, path=path, body_html=copy.body_html, title=title, warnings=warnings,
