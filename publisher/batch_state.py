@@ -75,6 +75,7 @@ def fingerprint(article: Article, environment: str) -> str:
     digest = hashlib.sha256(environment.encode())
     fields = {"slug": article.slug, "title": article.title, "subtitle": article.subtitle, "body": article.body_html,
               "lang": article.lang, "dir": article.dir, "authors": article.authors, "byline": article.byline,
+              "credit": article.credit,
               "dateline": article.dateline, "date": article.date.isoformat() if article.date else None,
               "summary": article.summary, "tags": article.tags, "meta": article.meta}
     digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())

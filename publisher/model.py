@@ -135,6 +135,8 @@ class Article:
     authors: tuple[str, ...] = ()
     byline: str = ""
     """The byline as the source wrote it ("كتب : م/ خالد عبد العزيز"); layouts fall back on authors."""
+    credit: str = ""
+    """The agency or newspaper the article is credited to ("واس", "«الشرق الأوسط»"): never an author."""
     dateline: str = ""
     """The date line as the source wrote it; layouts fall back on a date formatted from `date`."""
     date: dt.date | None = None
@@ -152,21 +154,27 @@ class Article:
     """What the article was read from, as it was."""
 
     @property
+    def dateline_is_place(self) -> bool:
+        """A dateline that names a place and no date ("القاهرة"): layouts add the date to it."""
+        return bool(self.dateline) and not any(ch.isdigit() for ch in self.dateline)
+
+    @property
     def label(self) -> str:
         """How messages name the article: its file, and its record in a file of many."""
         return f"{self.source} record {self.record}" if self.record else str(self.source)
 
     @property
     def visible_text(self) -> str:
-        """The words a reader of the output sees: title, byline, date line and body."""
+        """The words a reader of the output sees: title, byline, credit, date line and body."""
         body = html.unescape(_TAG.sub(" ", self.body_html))
-        return "\n".join([self.title, self.subtitle, self.byline, self.dateline, body])
+        return "\n".join([self.title, self.subtitle, self.byline, self.credit, self.dateline, body])
 
     @property
     def text(self) -> str:
         """Every character a reader will see, for font coverage and EPUB font subsets."""
         body = html.unescape(_TAG.sub(" ", self.body_html))
-        return "\n".join([self.title, self.subtitle, self.byline, self.dateline, self.summary, *self.authors,
+        return "\n".join([self.title, self.subtitle, self.byline, self.credit, self.dateline, self.summary,
+                          *self.authors,
                           *self.tags, body])
 
 
@@ -260,7 +268,8 @@ class Publication:
             return ()
         seen: dict[str, None] = {}
         for article in self.articles:
-            seen.update(dict.fromkeys(article.authors))
+            # An article by no one but an agency or a newspaper: that is who it is by.
+            seen.update(dict.fromkeys(article.authors or ((article.credit,) if article.credit else ())))
         return tuple(seen)
 
     @property

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 
+import pypdf
 import pytest
+import yaml
 from lxml import html
 
 from conftest import ROOT, epubcheck, publisher, recall
@@ -179,3 +182,59 @@ def test_twenty_corpus_records_give_twenty_articles(tmp_path):
         record = json.loads(line)
         assert recall(record["content"], article.body_html) == 1.0
         assert article.title == record["title"].strip()
+
+
+CREDIT_CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "credits.yml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CREDIT_CASES, ids=[c["author"] or c["text"][:20] for c in CREDIT_CASES])
+def test_author_fields_are_sorted_into_place_authors_and_credit(case, tmp_path):
+    """The same rules for every reader (sources/meta.build_article): here through a JSON export."""
+    record = {"title": "خبر للتجربة", "author": case["author"],
+              "content": case.get("text") or "نص الخبر في فقرة واحدة قصيرة للتجربة."}
+    export = tmp_path / "one.jsonl"
+    export.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    (article,) = list(read(export))
+    assert article.dateline == case.get("place", ""), article
+    assert article.authors == tuple(case.get("authors", [])), article
+    assert article.credit == case.get("credit", ""), article
+
+
+def test_the_credit_table_has_thirty_shapes():
+    assert len(CREDIT_CASES) >= 30
+
+
+@pytest.mark.skipif(not CORPUS.is_file(), reason="../shared/corpus is not beside the project")
+def test_asharq_bylines_name_people_and_datelines_places(tmp_path):
+    """The first 40 Asharq Al-Awsat records: no "بقلم" before a place or an agency; a "CITY: NAME"
+    record shows the city in its date line and NAME as its byline or credit, in HTML, PDF and EPUB."""
+    from publisher.sources.credits import known
+
+    records = [line for line in CORPUS.read_text(encoding="utf-8").splitlines()
+               if "aawsat.com" in json.loads(line)["url"]][:40]
+    export = tmp_path / "aawsat.jsonl"
+    export.write_text("\n".join(records) + "\n", encoding="utf-8")
+    run = publisher("batch", export, "--out", tmp_path / "out", "-f", "html", "-f", "epub", "-f", "pdf", "-q")
+    assert run.code == 0, run.stderr
+    entries = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["articles"]
+    split = 0
+    for record, entry in zip((json.loads(r) for r in records), entries, strict=True):
+        page = html.fromstring((tmp_path / "out" / entry["outputs"]["html"]).read_bytes())
+        bylines = [" ".join(p.text_content().split()) for p in page.xpath("//p[@class='byline']")]
+        credits = [" ".join(p.text_content().split()) for p in page.xpath("//p[@class='credit']")]
+        datelines = [" ".join(p.text_content().split()) for p in page.xpath("//p[@class='dateline']")]
+        for byline in bylines:
+            name = byline.removeprefix("بقلم").strip()
+            assert ":" not in name and not known(name) and not name.startswith("«"), byline
+        author = " ".join(record.get("author", "").split())
+        if ":" in author:
+            city, _, name = author.partition(":")
+            split += 1
+            assert datelines and datelines[0].startswith(city.strip()), (author, datelines)
+            name = name.strip().strip("«»{} ")
+            assert any(name in line for line in bylines + credits), (author, bylines, credits)
+            opf = zipfile.ZipFile(tmp_path / "out" / entry["outputs"]["epub"]).read("EPUB/content.opf").decode()
+            assert name in opf and city.strip() + ":" not in opf
+            pdf_author = pypdf.PdfReader(tmp_path / "out" / entry["outputs"]["pdf"]).metadata.get("/Author", "")
+            assert name in pdf_author and ":" not in pdf_author
+    assert split >= 30

@@ -11,6 +11,7 @@ import yaml
 
 from publisher.errors import InputError
 from publisher.model import Article, Notice, Original, direction_of, fallback_slug, normalise_lang, slugify, title_slug
+from publisher.sources import credits
 
 FIELDS = ("title", "subtitle", "author", "authors", "date", "lang", "dir", "summary", "tags", "slug")
 
@@ -87,6 +88,16 @@ def build_article(
     field = "authors" if "authors" in meta else "author"
     if given := _strings(meta.get(field), path, field, split=False):
         authors, byline = given, ""
+    # A place is a dateline, an agency or a newspaper a credit; only people are authors.
+    people: list[str] = []
+    place = credit = ""
+    for name in authors:
+        sorted_out = credits.sort_out(name)
+        place, credit = place or sorted_out.place, credit or sorted_out.credit
+        people += sorted_out.authors
+    authors = tuple(people)
+    dateline = dateline or place
+    credit = str(meta.get("credit") or "") or credit or credits.agency_in(body_html, dateline)
     tags = _strings(meta.get("tags"), path, "tags", split=True)
     title = str(meta.get("title") or title).strip()
     if not body_html.strip():
@@ -112,6 +123,7 @@ def build_article(
         subtitle=str(meta.get("subtitle") or ""),
         authors=authors,
         byline=byline,
+        credit=credit,
         dateline=dateline,
         date=_date(meta.get("date"), path),
         summary=str(meta.get("summary") or ""),
