@@ -13,7 +13,9 @@ that keeps articles in flight on any executor), batch_report.py (manifest.json, 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import errno
 import hashlib
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -75,8 +77,22 @@ def batch(
     layout = layouts.check(options)
     articles, unreadable = gather(inputs, settings)
     prepare_output_folder(out)
-    _clear_partial_files(out)
-    state = State(out)
+    lock = _lock(out)
+    try:
+        return _run(articles, unreadable, out, options, layout, started, jobs=jobs, force=force, fail_fast=fail_fast,
+                    scheduler=scheduler, group_by=group_by, timeout=timeout, progress=progress, on_entry=on_entry,
+                    skip_empty=skip_empty)
+    finally:
+        lock.close()
+
+
+def _run(articles: list[Article], unreadable: list, out: Path, options: Options, layout, started: float, *,
+         jobs, force, fail_fast, scheduler, group_by, timeout, progress, on_entry, skip_empty) -> Summary:
+    try:
+        _clear_partial_files(out)
+        state = State(out)
+    except (OSError, sqlite3.Error) as exc:
+        raise machine_fault(exc, out, 0, len(articles)) from None
     entries: dict[str, Entry] = {}
     order: list[str] = []
     for failure in unreadable:
@@ -103,6 +119,7 @@ def batch(
     if progress:
         progress(done, total, failed)
     volumes: list[str] = []
+    stopping = True  # until the run gets to its end: then a manifest that cannot be written is the failure
     try:
         try:
             for article, fingerprint, entry in _written(workers.run(todo, options, jobs, scheduler, timeout), out):
@@ -122,20 +139,82 @@ def batch(
                 entries[article.slug] = Entry(id=article.slug, source=article.label, title=article.title,
                                               status="failed", error=bug.one_line())
             raise
+        except (OSError, sqlite3.Error) as exc:
+            # The machine's fault (a full disk, a folder gone read-only or away): the user's to fix,
+            # and the same command then goes on from what was written, whole.
+            raise machine_fault(exc, out, done, total) from None
         if group_by:
             volumes, broken = _volumes(articles, entries, out, options, group_by, state, jobs)
             for entry in broken:
                 entries[entry.id] = entry
                 order.append(entry.id)
+        stopping = False
     finally:
         state.close()
         for article, _ in todo:  # what a stopped run (--fail-fast, an error) never reached
             entries.setdefault(article.slug, Entry(id=article.slug, source=article.label, title=article.title,
                                                    status="skipped", error="not built: the run stopped first"))
         listed = [entries[key] for key in order if key in entries]
-        write_manifest(out, listed, volumes)
-        write_index(out, listed, articles, group_by, options)
+        try:
+            write_manifest(out, listed, volumes)
+            write_index(out, listed, articles, group_by, options)
+        except OSError as exc:
+            if not stopping:
+                raise machine_fault(exc, out, done, total) from None
+            # else the error on its way up says what the machine lacks; the manifest waits for room
     return Summary(entries=listed, volumes=volumes, seconds=time.monotonic() - started)
+
+
+def machine_fault(exc: BaseException, out: Path, done: int, total: int) -> EnvironmentProblem:
+    """One line for a fault of the machine: what, where, how far the run got, how to go on."""
+    where = getattr(exc, "filename", None) or out
+    what = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "the disk quota is used up",
+            errno.EROFS: "the output folder is on a read-only file system",
+            errno.ENOENT: "the output folder is gone", errno.EACCES: "no permission to write there"}.get(
+        getattr(exc, "errno", None), str(getattr(exc, "strerror", None) or exc))
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        what = "the state file is locked by another run"
+    elif isinstance(exc, sqlite3.Error):
+        what = f"the state file cannot be written ({exc})"
+    return EnvironmentProblem(f"{what} (writing {where}): {done} of {total} articles done",
+                              path=out, hint="fix that, then run the same command again: it goes on from "
+                                             "what is already written")
+
+
+class _Lock:
+    """OUT/.publisher/lock, held for the run: two batches into one folder would each rebuild
+    what the other is writing, and race on its state."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def _lock(out: Path) -> _Lock:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the state's own locking keeps it consistent
+        return _Lock(None)
+    path = out / ".publisher" / "lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise machine_fault(exc, out, 0, 0) from None
+    try:
+        # A POSIX record lock, not flock: it belongs to this process, so the workers it forks (and
+        # may leave alive a moment after a failure) never hold it.
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        handle.close()
+        if exc.errno not in (errno.EACCES, errno.EAGAIN):
+            raise machine_fault(exc, out, 0, 0) from None
+        raise EnvironmentProblem("is in use by another publisher batch", path=out,
+                                 hint="wait for it to finish, or give this one another --out") from None
+    return _Lock(handle)
 
 
 def is_empty(article: Article) -> bool:
