@@ -28,12 +28,12 @@ def small_disk(tmp_path):
 
 
 def test_a_full_disk_is_one_line_and_the_next_run_goes_on(small_disk, tmp_path):
-    export = make_export(tmp_path / "feed.jsonl", 30)
+    export = make_export(tmp_path / "feed.jsonl", 16)
     out = small_disk / "out"
     run = publisher("batch", export, "--out", out, "-f", "pdf", "-q")
     assert run.code == 3, run.stderr
     lines = [line for line in run.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "no space left on the device" in lines[0] and "of 30 articles done" in lines[0]
+    assert len(lines) == 1 and "no space left on the device" in lines[0] and "of 16 articles done" in lines[0]
     assert "run the same command again" in lines[0] and "bug" not in lines[0]
     assert not list(out.rglob("*.part"))  # every file there is whole
     done = sorted(out.glob("*.pdf"))
@@ -42,7 +42,7 @@ def test_a_full_disk_is_one_line_and_the_next_run_goes_on(small_disk, tmp_path):
     again = publisher("batch", export, "--out", out, "-f", "pdf", "-q")
     assert again.code == 0, again.stderr
     summary = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["summary"]
-    assert summary["ok"] == 30 and summary["reused"] >= len(done) - 1  # what was whole is kept
+    assert summary["ok"] == 16 and summary["reused"] >= len(done) - 1  # what was whole is kept
 
 
 def test_a_read_only_folder_is_one_line(small_disk, tmp_path):
