@@ -26,7 +26,7 @@ from publisher.batch_report import group_key, write_index, write_manifest
 from publisher.batch_state import Entry, State
 from publisher.builder import Rendered, gather, render_outputs, write_outputs
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
-from publisher.files import prepare_output_folder
+from publisher.files import inside, prepare_output_folder
 from publisher.model import Article, Options, Publication, slugify, warning_code
 from publisher.sources import ReadSettings
 
@@ -41,7 +41,12 @@ class Summary:
 
     @property
     def failed(self) -> list[Entry]:
-        return [e for e in self.entries if e.status not in ("ok", "empty")]
+        return [e for e in self.entries if e.status not in ("ok", "empty", "orphaned", "removed")]
+
+    @property
+    def orphaned(self) -> list[Entry]:
+        """Articles an earlier run built that the inputs no longer hold (--prune removes them)."""
+        return [e for e in self.entries if e.status in ("orphaned", "removed")]
 
     @property
     def left_out(self) -> list[Entry]:
@@ -68,6 +73,7 @@ def batch(
     progress: Callable[[int, int, int], None] | None = None,
     on_entry: Callable[[Entry], None] | None = None,
     skip_empty: bool = False,
+    prune: bool = False,
 ) -> Summary:
     started = time.monotonic()
     if jobs is not None and jobs < 1:
@@ -81,13 +87,13 @@ def batch(
     try:
         return _run(articles, unreadable, out, options, layout, started, jobs=jobs, force=force, fail_fast=fail_fast,
                     scheduler=scheduler, group_by=group_by, timeout=timeout, progress=progress, on_entry=on_entry,
-                    skip_empty=skip_empty)
+                    skip_empty=skip_empty, prune=prune)
     finally:
         lock.close()
 
 
 def _run(articles: list[Article], unreadable: list, out: Path, options: Options, layout, started: float, *,
-         jobs, force, fail_fast, scheduler, group_by, timeout, progress, on_entry, skip_empty) -> Summary:
+         jobs, force, fail_fast, scheduler, group_by, timeout, progress, on_entry, skip_empty, prune) -> Summary:
     try:
         _clear_partial_files(out)
         state = State(out)
@@ -115,6 +121,7 @@ def _run(articles: list[Article], unreadable: list, out: Path, options: Options,
                 on_entry(reused)
         else:
             todo.append((article, fingerprint))
+    _orphans(state, entries, order, out, prune)
     total, done, failed = len(order), len(order) - len(todo), len(unreadable)
     if progress:
         progress(done, total, failed)
@@ -163,6 +170,27 @@ def _run(articles: list[Article], unreadable: list, out: Path, options: Options,
                 raise machine_fault(exc, out, done, total) from None
             # else the error on its way up says what the machine lacks; the manifest waits for room
     return Summary(entries=listed, volumes=volumes, seconds=time.monotonic() - started)
+
+
+def _orphans(state: State, entries: dict[str, Entry], order: list[str], out: Path, prune: bool) -> None:
+    """Articles an earlier run built that the inputs no longer hold (an archive took them down):
+    listed as orphaned with their files, or with --prune their files deleted and listed as
+    removed. A volume that held one is rebuilt, since its members' fingerprint changed."""
+    current = set(entries) | set(order)
+    for key, entry in state.known().items():
+        if key in current or key.startswith("volumes/"):
+            continue
+        if prune:
+            for relative in entry.outputs.values():
+                inside(out, relative).unlink(missing_ok=True)
+            state.forget(key)
+            entry = replace(entry, status="removed", error="no longer in the inputs: its files were deleted (--prune)",
+                            warnings=[])
+        else:
+            entry = replace(entry, status="orphaned", reused=False, warnings=[],
+                            error="no longer in the inputs; --prune deletes its files")
+        entries[key] = entry
+        order.append(key)
 
 
 def machine_fault(exc: BaseException, out: Path, done: int, total: int) -> EnvironmentProblem:

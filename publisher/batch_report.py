@@ -28,10 +28,12 @@ def write_manifest(out: Path, entries: list[Entry], volumes: list[str]) -> None:
               for e in entries]
     warned, kinds = warning_counts(entries)
     summary = {"articles": len(entries), "ok": sum(e.status == "ok" for e in entries),
-               "failed": sum(e.status not in ("ok", "empty") for e in entries),
+               "failed": sum(e.status not in ("ok", "empty", "orphaned", "removed") for e in entries),
                "reused": sum(e.reused for e in entries),
                "built": sum(e.status == "ok" and not e.reused for e in entries), "volumes": volumes,
                "empty": sum(e.status == "empty" or _has(e, "no-text") for e in entries),
+               "orphaned": sum(e.status == "orphaned" for e in entries),
+               "removed": sum(e.status == "removed" for e in entries),
                "with_warnings": warned, "warnings": kinds}
     data = json.dumps({"articles": listed, "summary": summary}, ensure_ascii=False, indent=1)
     write_atomic(inside(out, "manifest.json"), data.encode("utf-8"))

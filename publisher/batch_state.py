@@ -67,6 +67,19 @@ class State:
         self.db.execute("INSERT OR REPLACE INTO done VALUES (?, ?, ?)", (key, fingerprint, json.dumps(saved)))
         self.db.commit()
 
+    def known(self) -> dict[str, Entry]:
+        """Every entry an earlier run recorded, by id (volumes' too)."""
+        found = {}
+        for key, saved in self.db.execute("SELECT id, entry FROM done"):
+            data = json.loads(saved)
+            warnings = [Notice(item["code"], item["message"]) for item in data.pop("warnings", [])]
+            found[key] = Entry(**data, warnings=warnings)
+        return found
+
+    def forget(self, key: str) -> None:
+        self.db.execute("DELETE FROM done WHERE id = ?", (key,))
+        self.db.commit()
+
     def close(self) -> None:
         self.db.close()
 

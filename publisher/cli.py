@@ -283,6 +283,9 @@ def batch(
         "--timeout", help="Seconds an article may take before it is stopped and counted as failed.")] = 600,
     strict: Strict = False,
     skip_empty: SkipEmpty = False,
+    prune: Annotated[bool, typer.Option(
+        "--prune", help="Delete the files of articles no longer in the inputs (taken down, say); without it "
+                        "the manifest lists them as orphaned.")] = False,
     given: dict | None = None,
 ) -> None:
     """Export a whole archive: every article to OUT/<slug>.pdf and .epub, in parallel.
@@ -308,18 +311,24 @@ def batch(
         summary = run_batch(inputs, out, options, jobs=jobs, force=force, fail_fast=fail_fast, scheduler=scheduler,
                             group_by=group_by, timeout=timeout if timeout > 0 else None,
                             settings=_settings(given), progress=show.update,
-                            on_entry=show.entry, skip_empty=skip_empty)
+                            on_entry=show.entry, skip_empty=skip_empty, prune=prune)
     finally:
         show.close()
     failed = summary.failed
     built = sum(e.status == "ok" and not e.reused for e in summary.entries)
     reused = sum(e.reused for e in summary.entries)
     ok = sum(e.status == "ok" for e in summary.entries)
-    typer.echo(f"{ok} of {len(summary.entries)} articles ok in {out}/ "
+    orphans = summary.orphaned
+    typer.echo(f"{ok} of {len(summary.entries) - len(orphans)} articles ok in {out}/ "
                f"({built} built, {reused} unchanged) in {summary.seconds:.1f}s"
                + (f"; {len(summary.volumes)} volumes" if summary.volumes else "")
                + (f"; failed: {', '.join(e.source for e in failed[:10])}" + (" …" if len(failed) > 10 else "")
                   if failed else ""), err=bool(failed))
+    if orphans:
+        removed = sum(e.status == "removed" for e in orphans)
+        typer.echo(f"{len(orphans)} article{'s' if len(orphans) != 1 else ''} no longer in the inputs: "
+                   + ("their files deleted (--prune)" if removed else
+                      "listed as orphaned in manifest.json; --prune deletes their files"), err=True)
     _empty_and_warnings(summary.entries, f"{out}/manifest.json", left_out=len(summary.left_out))
     if failed:
         raise typer.Exit(1)

@@ -195,3 +195,34 @@ def test_a_worker_that_dies_fails_its_article_alone(tmp_path):
     statuses = {a["title"].split(":")[0]: a["status"] for a in data["articles"]}
     assert statuses == {f"خبر رقم {n}": "failed" if n == 3 else "ok" for n in range(1, 7)}, data["articles"]
     assert "the worker failed" in next(a["error"] for a in data["articles"] if a["status"] == "failed")
+
+
+def test_records_taken_down_are_orphaned_then_pruned(tmp_path):
+    """An archive takes articles down: a record no longer in the inputs is listed as orphaned with
+    its files; with --prune its files are deleted and it is listed as removed; a grouped volume
+    that held one is made again without it."""
+    export = make_export(tmp_path / "feed.jsonl", 8)
+    out = tmp_path / "out"
+    assert publisher("batch", export, "--out", out, "-f", "epub", "--group-by", "month", "-q").code == 0
+    volume_before = {path.name: path.read_bytes() for path in (out / "volumes").glob("*.epub")}
+    lines = export.read_text(encoding="utf-8").splitlines()
+    kept = [line for index, line in enumerate(lines) if index not in (1, 3, 4, 6, 7)]
+    export.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    run = publisher("batch", export, "--out", out, "-f", "epub", "--group-by", "month", "-q")
+    assert run.code == 0, run.stderr
+    assert "3 of 3 articles ok" in run.stdout + run.stderr
+    assert "5 articles no longer in the inputs" in run.stderr
+    data = manifest(out)
+    orphaned = [a for a in data["articles"] if a["status"] == "orphaned"]
+    assert len(orphaned) == 5 and data["summary"]["orphaned"] == 5
+    assert all((out / a["outputs"]["epub"]).is_file() for a in orphaned)  # still there, listed
+    pruned = publisher("batch", export, "--out", out, "-f", "epub", "--group-by", "month", "-q", "--prune")
+    assert pruned.code == 0, pruned.stderr
+    data = manifest(out)
+    removed = [a for a in data["articles"] if a["status"] == "removed"]
+    assert len(removed) == 5 and not any((out / o["outputs"]["epub"]).is_file() for o in orphaned)
+    assert len(list(out.glob("*.epub"))) == 3
+    after = {path.name: path.read_bytes() for path in (out / "volumes").glob("*.epub")}
+    assert after and all(after.get(name) != data for name, data in volume_before.items())  # made again
+    assert publisher("batch", export, "--out", out, "-f", "epub", "-q").code == 0
+    assert manifest(out)["summary"]["removed"] == 0  # said once; the state forgot them
