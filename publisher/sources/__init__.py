@@ -23,6 +23,8 @@ READERS = {
     ".html": "html", ".htm": "html",
     ".docx": "docx",
     ".json": "records", ".jsonl": "records",
+    # WordPress exports, RSS and Atom feeds, NewsML-G2: told apart by their content (sources/xml.py)
+    ".xml": "xml", ".rss": "xml", ".atom": "xml",
 }
 
 

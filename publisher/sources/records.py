@@ -33,6 +33,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "permalink"),
     "source": ("source", "publisher", "newspaper", "site"),
     "slug": ("slug",),
+    "dateline": ("dateline", "located", "place"),
 }
 FIELDS = tuple(ALIASES)
 # Keys under which a JSON object holds its list of articles: {"articles": [...]}.
@@ -60,6 +61,24 @@ def read(path: Path, settings=None) -> Iterator[Article | PublisherError]:
             yield exc
     if not found_any:
         raise InputError("holds no records", path=path, hint="a JSON array of objects, or one object a line")
+
+
+def from_items(items: Iterator[dict | PublisherError], path: Path, settings=None,
+               warnings: tuple[str, ...] = ()) -> Iterator[Article | PublisherError]:
+    """Articles from the items of a feed or an export (dicts with the fields above), each under
+    the same rules as a JSON record: sanitised HTML, remote images refused unless allowed, a bad
+    item reported by its number while the rest are read."""
+    allow_remote = tuple(getattr(settings, "allow_remote", ()))
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, PublisherError):
+            item.record, item.path = item.record or number, item.path or path
+            yield item
+            continue
+        try:
+            yield _article(item, number, path, {}, list(warnings), allow_remote)
+        except PublisherError as exc:
+            exc.record, exc.path = exc.record or number, exc.path or path
+            yield exc
 
 
 def _records(text: str, path: Path) -> Iterator[tuple[int, dict | PublisherError]]:
@@ -134,13 +153,15 @@ def _article(record: dict, number: int, path: Path, field_map: dict[str, str], w
     else:
         copy = read_copy(content, has_title=True)
         body, byline, dateline, authors = copy.body_html, copy.byline, copy.dateline, copy.authors
+    dateline = dateline or _text(meta.get("dateline")).strip()
     if not title:
         from publisher.sources.text import title_from_lede
 
         title = title_from_lede(content)
         warnings.append(Notice("no-title", f"no title given: used the first words of the text ({title!r})"))
     fields = {key: _text(value) if key not in ("tags", "date") else value
-              for key, value in meta.items() if value is not None and key not in ("title", "content", "url", "source")}
+              for key, value in meta.items()
+              if value is not None and key not in ("title", "content", "url", "source", "dateline")}
     if isinstance(fields.get("author"), str) and field_map.get("author") is None:
         fields["author"] = fields["author"].strip()
     fields["slug"] = fields.get("slug") or _slug(title, meta, path, number)
