@@ -69,7 +69,7 @@ def test_unknown_extension(tmp_path):
     odd = tmp_path / "article.rtf"
     odd.write_text("x")
     run = publisher("build", odd, "--out", tmp_path)
-    _one_line_error(run, 2, "article.rtf", "supported: .docx, .htm, .html, .json")
+    _one_line_error(run, 2, "article.rtf", "supported: .atom, .docx, .htm, .html, .json")
 
 
 def test_broken_front_matter_names_file_and_line(tmp_path):
