@@ -81,7 +81,9 @@ def batch(
     if group_by is not None and group_by not in GROUPINGS:
         raise UsageError(f"--group-by {group_by!r} is not known", hint=f"choose {', '.join(GROUPINGS)}")
     layout = layouts.check(options)
-    articles, unreadable = gather(inputs, settings)
+    # An archive's records are kept as they were only when a PDF/A-3 is to carry them.
+    keep = (options.pdf_standard or "").startswith("pdf/a-3")
+    articles, unreadable = gather(inputs, replace(settings or ReadSettings(), keep_originals=keep))
     prepare_output_folder(out)
     lock = _lock(out)
     try:

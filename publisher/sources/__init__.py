@@ -36,6 +36,9 @@ class ReadSettings:
     """Article field -> the name a JSON export uses for it (`--map title=headline_ar`)."""
     allow_remote: tuple[str, ...] = ()
     """Hosts whose images may be fetched (`--allow-remote`); every other remote image gives way to its alt text."""
+    keep_originals: bool = True
+    """Keep each record of an export as it was, for a PDF/A-3 to carry (files are kept as paths,
+    which cost nothing): a batch of an archive without PDF/A-3 keeps none, and holds half the memory."""
 
 
 def reader_for(path: Path) -> ModuleType:

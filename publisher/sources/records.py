@@ -55,7 +55,7 @@ def read(path: Path, settings=None) -> Iterator[Article | PublisherError]:
             continue
         try:
             yield _article(record, number, path, field_map, list(decoded.warnings),
-                           tuple(getattr(settings, "allow_remote", ())))
+                           tuple(getattr(settings, "allow_remote", ())), getattr(settings, "keep_originals", True))
         except PublisherError as exc:
             exc.record, exc.path = exc.record or number, exc.path or path
             yield exc
@@ -75,7 +75,8 @@ def from_items(items: Iterator[dict | PublisherError], path: Path, settings=None
             yield item
             continue
         try:
-            yield _article(item, number, path, {}, list(warnings), allow_remote)
+            yield _article(item, number, path, {}, list(warnings), allow_remote,
+                           getattr(settings, "keep_originals", True))
         except PublisherError as exc:
             exc.record, exc.path = exc.record or number, exc.path or path
             yield exc
@@ -136,7 +137,7 @@ def _text(value: Any) -> str:
 
 
 def _article(record: dict, number: int, path: Path, field_map: dict[str, str], warnings: list[str],
-             allow_remote: tuple[str, ...] = ()) -> Article:
+             allow_remote: tuple[str, ...] = (), keep_original: bool = True) -> Article:
     from publisher.sources.html import clean_fragment
     from publisher.sources.text import read_copy
 
@@ -167,7 +168,7 @@ def _article(record: dict, number: int, path: Path, field_map: dict[str, str], w
     fields["slug"] = fields.get("slug") or _slug(title, meta, path, number)
     # The record as the export holds it (its keys and values, re-serialised), for a PDF/A-3 to carry.
     original = Original(f"{path.stem}-{number}.json", "application/json",
-                        json.dumps(record, ensure_ascii=False, default=str).encode())
+                        json.dumps(record, ensure_ascii=False, default=str).encode()) if keep_original else None
     article = build_article(fields, path=path, body_html=body, title=title, warnings=warnings, byline=byline,
                             dateline=dateline, authors=authors, record=number, assets=assets, original=original)
     extra = {key: _text(meta[key]) for key in ("url", "source") if meta[key]}
