@@ -154,8 +154,16 @@ def _reachable(scheduler: str) -> None:
     from urllib.parse import urlsplit
 
     parts = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
-    if parts.scheme not in ("tcp", "tls") or not parts.hostname or not parts.port:
+    if parts.scheme not in ("tcp", "tls"):
         return  # another transport (inproc, ucx): Dask says what is wrong with it
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.hostname or not port:
+        # Refused here, before a Dask client starts the threads it leaves behind when it fails.
+        raise UsageError(f"--scheduler {scheduler!r} is not an address", hint="give tcp://HOST:PORT, e.g. "
+                                                                             "tcp://10.0.0.5:8786")
     try:
         socket.create_connection((parts.hostname, parts.port), timeout=5).close()
     except OSError as exc:

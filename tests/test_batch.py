@@ -42,12 +42,12 @@ def test_120_corpus_articles_with_two_jobs(tmp_path):
     assert data["summary"]["ok"] == 120 and len(data["articles"]) == 120
     assert_all_open(tmp_path / "out", data["articles"])
     # As stores and libraries take them: EPUBCheck clean on twenty of them, Ace by DAISY's verdict
-    # "pass" with no violation on four (a second of a core each; the corpus book of test_publications
+    # "pass" with no violation on two (a second of a core each; the corpus book of test_publications
     # gives Ace twelve more articles).
     epubs = sorted((tmp_path / "out").glob("*.epub"))
     for epub in epubs[::6]:
         assert [m for m in epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")] == [], epub
-    assert_ace_passes(epubs[::30], tmp_path / "ace")
+    assert_ace_passes(epubs[::60], tmp_path / "ace")
 
 
 def test_rerun_rebuilds_only_what_changed(tmp_path):
@@ -118,15 +118,30 @@ def test_kill_9_leaves_whole_files_and_the_next_run_completes(tmp_path):
     assert_all_open(out, data["articles"])
 
 
-def test_dask_cluster_gives_the_same_files(tmp_path):
-    from distributed import LocalCluster
+# A Dask cluster and the run that uses it, in a process of their own: Dask's client and
+# scheduler leave threads behind, and a process pool forked later from a process that holds them
+# can hang on a lock one of them held (test_batch's later runs did, for 40 s and more).
+ON_DASK = (
+    "import sys\n"
+    "from distributed import LocalCluster\n"
+    "from publisher import cli\n"
+    "with LocalCluster(n_workers=2, threads_per_worker=1, host='127.0.0.1', dashboard_address=None,\n"
+    "                  processes=True) as cluster:\n"
+    "    sys.argv = ['publisher', 'batch', sys.argv[1], '--out', sys.argv[2], '--scheduler',\n"
+    "                cluster.scheduler_address]\n"
+    "    try:\n"
+    "        cli.main()\n"
+    "    except SystemExit as exit:\n"
+    "        code = exit.code\n"
+    "sys.exit(code)\n")
 
+
+def test_dask_cluster_gives_the_same_files(tmp_path):
     export = make_export(tmp_path / "feed.jsonl", 6)
     assert publisher("batch", export, "--out", tmp_path / "local", "--jobs", "2").code == 0
-    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
-                      processes=True) as cluster:
-        run = publisher("batch", export, "--out", tmp_path / "dask", "--scheduler", cluster.scheduler_address)
-    assert run.code == 0, run.stderr
+    run = subprocess.run([sys.executable, "-c", ON_DASK, str(export), str(tmp_path / "dask")], capture_output=True,
+                         text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
     local, remote = manifest(tmp_path / "local"), manifest(tmp_path / "dask")
     assert [a["sha256"] for a in local["articles"]] == [a["sha256"] for a in remote["articles"]]
     assert_all_open(tmp_path / "dask", remote["articles"])
