@@ -157,6 +157,8 @@ def _run(articles: list[Article], unreadable: list, out: Path, options: Options,
             for entry in broken:
                 entries[entry.id] = entry
                 order.append(entry.id)
+            if prune:
+                _prune_volumes(state, out, set(volumes) | {entry.id for entry in broken})
         stopping = False
     finally:
         state.close()
@@ -193,6 +195,15 @@ def _orphans(state: State, entries: dict[str, Entry], order: list[str], out: Pat
                             error="no longer in the inputs; --prune deletes its files")
         entries[key] = entry
         order.append(key)
+
+
+def _prune_volumes(state: State, out: Path, kept: set[str]) -> None:
+    """With --prune, the volumes of groups no article is left in go too."""
+    for key, entry in state.known().items():
+        if key.startswith("volumes/") and key not in kept:
+            for relative in entry.outputs.values():
+                inside(out, relative).unlink(missing_ok=True)
+            state.forget(key)
 
 
 def machine_fault(exc: BaseException, out: Path, done: int, total: int) -> EnvironmentProblem:

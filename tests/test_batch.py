@@ -217,8 +217,13 @@ def test_records_taken_down_are_orphaned_then_pruned(tmp_path):
     its files; with --prune its files are deleted and it is listed as removed; a grouped volume
     that held one is made again without it."""
     export = make_export(tmp_path / "feed.jsonl", 8)
+    records = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    for index in (6, 7):  # October's only articles: both are taken down, and October's volume with them
+        records[index]["date_extracted"] = "2026-10-05 10:00:00"
+    export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "out"
     assert publisher("batch", export, "--out", out, "-f", "epub", "--group-by", "month", "-q").code == 0
+    assert sorted(p.name for p in (out / "volumes").glob("*.epub")) == ["2026-10.epub", "2026-11.epub"]
     volume_before = {path.name: path.read_bytes() for path in (out / "volumes").glob("*.epub")}
     lines = export.read_text(encoding="utf-8").splitlines()
     kept = [line for index, line in enumerate(lines) if index not in (1, 3, 4, 6, 7)]
@@ -238,6 +243,9 @@ def test_records_taken_down_are_orphaned_then_pruned(tmp_path):
     assert len(removed) == 5 and not any((out / o["outputs"]["epub"]).is_file() for o in orphaned)
     assert len(list(out.glob("*.epub"))) == 3
     after = {path.name: path.read_bytes() for path in (out / "volumes").glob("*.epub")}
-    assert after and all(after.get(name) != data for name, data in volume_before.items())  # made again
+    # Made again without them; a month none of the three is in has no volume left.
+    assert after and all(after.get(name) != data for name, data in volume_before.items())
+    months = {json.loads(line)["date_extracted"][:7] for line in kept}
+    assert sorted(after) == sorted(f"{month}.epub" for month in months) == ["2026-11.epub"]
     assert publisher("batch", export, "--out", out, "-f", "epub", "-q").code == 0
     assert manifest(out)["summary"]["removed"] == 0  # said once; the state forgot them
