@@ -159,13 +159,15 @@ def _publish_file(path: Path, out: Path, given: dict) -> int:
     options = _options(given, publication=file_options, kind=spec["kind"])
     return _publish(spec["kind"], spec["articles"], out, options, title=spec["title"], issue=spec["issue"],
                     date=spec["date"], authors=spec["authors"], cover=spec["cover"], settings=_settings(given),
-                    source=path)
+                    source=path, strict=bool(given.get("strict")), skip_empty=bool(given.get("skip_empty")))
 
 
 def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, issue: str = "", date=None,
              authors: tuple[str, ...] = (), cover: Path | None = None, settings=None, source: Path | None = None,
-             jobs: int | None = None) -> int:
-    """Read the articles, make the publication, report; the number of articles that failed."""
+             jobs: int | None = None, strict: bool = False, skip_empty: bool = False) -> int:
+    """Read the articles, make the publication, report; the number of articles that failed (a
+    warning counts as one with --strict)."""
+    from publisher.batch import is_empty
     from publisher.builder import build_publication, gather
     from publisher.model import Publication
 
@@ -176,6 +178,13 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
     articles, failed = gather(inputs, settings)
     for result in failed:
         _report(result)
+    left_out = [article for article in articles if skip_empty and is_empty(article)]
+    articles = [article for article in articles if article not in left_out]
+    for article in left_out:
+        typer.echo(f"left out: {article.label}: a title and no text (--skip-empty)", err=True)
+    for article in articles:  # what reading each article found, said before the publication is made
+        for warning in article.warnings:
+            typer.echo(f"warning: {article.label}: {warning}", err=True)
     publication = Publication(title=title, articles=tuple(articles), kind=kind, options=options, issue=issue,
                               issued=date, editors=authors, cover=cover, source=source)
     from publisher.progress import Progress
@@ -190,7 +199,13 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
     if failed:
         typer.echo(f"{len(failed)} article(s) could not be read and are not in the {kind}: "
                    + ", ".join(r.label for r in failed), err=True)
-    return len(failed) + (1 if result.error else 0)
+    if len(articles) > FEW or left_out:
+        _empty_and_warnings([*articles, result], "the warnings above", left_out=len(left_out))
+    warned = [a.label for a in articles if a.warnings] + ([result.label] if result.warnings else [])
+    if strict and warned:
+        typer.echo(f"error: --strict: {len(warned)} with warnings: {', '.join(warned[:10])}"
+                   + (" …" if len(warned) > 10 else ""), err=True)
+    return len(failed) + (1 if result.error else 0) + (1 if strict and warned else 0)
 
 
 def _date_option(value: str | None):
@@ -217,6 +232,8 @@ def bulletin(
                                                             "article's.")] = None,
     out: Out = Path("dist"),
     formats: Formats = None,
+    strict: Strict = False,
+    skip_empty: SkipEmpty = False,
     given: dict | None = None,
 ) -> None:
     """Make a bulletin (نشرة): a masthead with the issue number and its date in the Gregorian and
@@ -228,7 +245,7 @@ def bulletin(
       publisher bulletin lead.md wire/*.txt --title "نشرة الحي" --issue 12 --date 2026-11-28
     """
     failures = _publish("bulletin", inputs, out, _options(given, kind="bulletin"), title=title, issue=issue,
-                        date=_date_option(date), settings=_settings(given))
+                        date=_date_option(date), settings=_settings(given), strict=strict, skip_empty=skip_empty)
     if failures:
         raise typer.Exit(1)
 
@@ -248,6 +265,8 @@ def book(
     formats: Formats = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Worker processes for the parts of a long book; default: one per core.")] = None,
+    strict: Strict = False,
+    skip_empty: SkipEmpty = False,
     given: dict | None = None,
 ) -> None:
     """Make a book: a cover, a title page, contents (المحتويات) with the folios printed on the
@@ -260,7 +279,8 @@ def book(
       publisher book archive.jsonl --title "Archive, July 2015" --page-size A4
     """
     failures = _publish("book", inputs, out, _options(given, kind="book"), title=title, date=_date_option(date),
-                        authors=tuple(author or ()), cover=cover, settings=_settings(given), jobs=jobs)
+                        authors=tuple(author or ()), cover=cover, settings=_settings(given), jobs=jobs,
+                        strict=strict, skip_empty=skip_empty)
     if failures:
         raise typer.Exit(1)
 

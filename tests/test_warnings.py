@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,17 @@ def test_skip_empty_leaves_them_out_and_counts_them(export, tmp_path):
     built = publisher("build", export, "--out", tmp_path / "built", "-f", "html", "--skip-empty")
     assert built.code == 0 and built.stderr.count("left out:") == 5
     assert "7 of 12 articles built" in built.stdout + built.stderr
+
+
+def test_bulletins_and_books_report_their_articles_warnings(export, tmp_path):
+    """Each article's warnings are said before the publication is made (they were lost before),
+    counted, failures with --strict; --skip-empty leaves the empty records out of the bulletin."""
+    run = publisher("bulletin", export, "--title", "نشرة الحي", "--issue", "4", "--out", tmp_path / "b", "-f", "epub")
+    assert run.code == 0, run.stderr
+    assert run.stderr.count("has a title but no text") == 5 and "U+0F00" in run.stderr
+    assert "5 of them have a title and no text" in run.stderr
+    skipped = publisher("bulletin", export, "--title", "نشرة الحي", "--issue", "4", "--out", tmp_path / "s",
+                        "-f", "epub", "--skip-empty", "--strict")
+    assert skipped.code == 1 and skipped.stderr.count("left out:") == 5 and "--strict" in skipped.stderr
+    names = zipfile.ZipFile(next((tmp_path / "s").glob("*.epub"))).namelist()
+    assert len([n for n in names if n.endswith(".xhtml") and "nav" not in n and "front" not in n]) == 7
