@@ -89,9 +89,11 @@ def sort_out(value: str) -> Credits:
     # only tells what kind of name it is.
     if quoted:
         return Credits(place=place, credit=f"«{next(group for group in quoted.groups() if group).strip()}»")
+    # Unquoted, only an agency is a credit: a newspaper's bare name is often a city's or a word's
+    # too ("الرياض", "اليوم"), and a byline of one is more likely a person's or a place's.
     entry = known(value)
-    if entry:
-        return Credits(place=place, credit=value if entry[1] == "agency" else f"«{value}»")
+    if entry and entry[1] == "agency":
+        return Credits(place=place, credit=value)
     return Credits(place=place, authors=(value,) if value else ())
 
 
