@@ -27,7 +27,7 @@ from publisher.batch_state import Entry, State
 from publisher.builder import Rendered, gather, render_outputs, write_outputs
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
 from publisher.files import inside, prepare_output_folder
-from publisher.model import Article, Options, Publication, slugify, warning_code
+from publisher.model import Article, Options, Publication, has_warning, slugify
 from publisher.sources import ReadSettings
 
 GROUPINGS = ("year", "month", "source")
@@ -91,7 +91,8 @@ def batch(
                     scheduler=scheduler, group_by=group_by, timeout=timeout, progress=progress, on_entry=on_entry,
                     skip_empty=skip_empty, prune=prune)
     finally:
-        lock.close()
+        if lock is not None:
+            lock.close()
 
 
 def _run(articles: list[Article], unreadable: list, out: Path, options: Options, layout, started: float, *,
@@ -222,23 +223,13 @@ def machine_fault(exc: BaseException, out: Path, done: int, total: int) -> Envir
                                              "what is already written")
 
 
-class _Lock:
-    """OUT/.publisher/lock, held for the run: two batches into one folder would each rebuild
-    what the other is writing, and race on its state."""
-
-    def __init__(self, handle):
-        self.handle = handle
-
-    def close(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-
-
-def _lock(out: Path) -> _Lock:
+def _lock(out: Path):
+    """OUT/.publisher/lock, held for the run (the open file; None where there is no POSIX lock):
+    two batches into one folder would each rebuild what the other is writing, and race on its state."""
     try:
         import fcntl
     except ImportError:  # not POSIX: the state's own locking keeps it consistent
-        return _Lock(None)
+        return None
     path = out / ".publisher" / "lock"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -255,12 +246,12 @@ def _lock(out: Path) -> _Lock:
             raise machine_fault(exc, out, 0, 0) from None
         raise EnvironmentProblem("is in use by another publisher batch", path=out,
                                  hint="wait for it to finish, or give this one another --out") from None
-    return _Lock(handle)
+    return handle
 
 
 def is_empty(article: Article) -> bool:
     """A record with a title and no text (a cartoon, a photo story whose picture is elsewhere)."""
-    return any(warning_code(warning) == "no-text" for warning in article.warnings)
+    return has_warning(article.warnings, "no-text")
 
 
 def _written(results: Iterator[tuple[Article, str, Rendered]], out: Path) -> Iterator[tuple[Article, str, Entry]]:

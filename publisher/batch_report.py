@@ -11,7 +11,7 @@ from typing import Any
 from publisher import layouts
 from publisher.batch_state import Entry, notices
 from publisher.files import inside, write_atomic
-from publisher.model import WARNING_KINDS, Article, Options, warning_code
+from publisher.model import WARNING_KINDS, Article, Options, has_warning, warning_code
 
 
 def group_key(article: Article, group_by: str) -> str:
@@ -31,7 +31,7 @@ def write_manifest(out: Path, entries: list[Entry], volumes: list[str]) -> None:
                "failed": sum(e.status not in ("ok", "empty", "orphaned", "removed") for e in entries),
                "reused": sum(e.reused for e in entries),
                "built": sum(e.status == "ok" and not e.reused for e in entries), "volumes": volumes,
-               "empty": sum(e.status == "empty" or _has(e, "no-text") for e in entries),
+               "empty": sum(e.status == "empty" or has_warning(e.warnings, "no-text") for e in entries),
                "orphaned": sum(e.status == "orphaned" for e in entries),
                "removed": sum(e.status == "removed" for e in entries),
                "with_warnings": warned, "warnings": kinds}
@@ -54,10 +54,6 @@ def warnings_line(entries: list[Entry], where: str) -> str:
         return ""
     shown = ", ".join(f"{count} {WARNING_KINDS.get(code, code)}" for code, count in kinds.items())
     return f"{warned} article{'s' if warned != 1 else ''} with warnings: {shown} (see {where})"
-
-
-def _has(entry: Entry, code: str) -> bool:
-    return any(warning_code(warning) == code for warning in entry.warnings)
 
 
 def write_index(out: Path, entries: list[Entry], articles: list[Article], group_by: str | None,

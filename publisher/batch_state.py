@@ -37,6 +37,13 @@ def notices(warnings: list[str]) -> list[dict[str, str]]:
     return [{"code": warning_code(warning), "message": str(warning)} for warning in warnings]
 
 
+def _entry(saved: str) -> Entry:
+    """An entry as the state stored it, its warnings Notices again."""
+    data = json.loads(saved)
+    warnings = [Notice(item["code"], item["message"]) for item in data.pop("warnings", [])]
+    return Entry(**data, warnings=warnings)
+
+
 class State:
     """What earlier runs made: an article's fingerprint and the files it gave."""
 
@@ -54,9 +61,7 @@ class State:
         row = self.db.execute("SELECT fingerprint, entry FROM done WHERE id = ?", (key,)).fetchone()
         if not row or row[0] != fingerprint:
             return None
-        saved = json.loads(row[1])
-        warnings = [Notice(item["code"], item["message"]) for item in saved.pop("warnings", [])]
-        entry = Entry(**saved, warnings=warnings)
+        entry = _entry(row[1])
         if entry.status != "ok" or not all((out / rel).is_file() for rel in entry.outputs.values()):
             return None
         return replace(entry, reused=True)
@@ -69,12 +74,7 @@ class State:
 
     def known(self) -> dict[str, Entry]:
         """Every entry an earlier run recorded, by id (volumes' too)."""
-        found = {}
-        for key, saved in self.db.execute("SELECT id, entry FROM done"):
-            data = json.loads(saved)
-            warnings = [Notice(item["code"], item["message"]) for item in data.pop("warnings", [])]
-            found[key] = Entry(**data, warnings=warnings)
-        return found
+        return {key: _entry(saved) for key, saved in self.db.execute("SELECT id, entry FROM done")}
 
     def forget(self, key: str) -> None:
         self.db.execute("DELETE FROM done WHERE id = ?", (key,))

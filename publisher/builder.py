@@ -14,7 +14,7 @@ from pathlib import Path
 from publisher import fonts, layouts
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
-from publisher.model import FORMATS, Article, Notice, Options, Publication, warning_code
+from publisher.model import FORMATS, Article, Notice, Options, Publication, has_warning
 from publisher.sources import ReadSettings, collect_inputs, read
 
 
@@ -51,8 +51,7 @@ def build(
     results = _read_all(collect_inputs(inputs), settings or ReadSettings())
     prepare_output_folder(out)
     for result in results:
-        if skip_empty and result.article is not None and any(
-                warning_code(w) == "no-text" for w in result.article.warnings):
+        if skip_empty and result.article is not None and has_warning(result.article.warnings, "no-text"):
             result.left_out = True
         elif result.ok:
             with _faults_named(result.label):

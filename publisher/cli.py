@@ -202,10 +202,7 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
     if len(articles) > FEW or left_out:
         _empty_and_warnings([*articles, result], "the warnings above", left_out=len(left_out))
     warned = [a.label for a in articles if a.warnings] + ([result.label] if result.warnings else [])
-    if strict and warned:
-        typer.echo(f"error: --strict: {len(warned)} with warnings: {', '.join(warned[:10])}"
-                   + (" …" if len(warned) > 10 else ""), err=True)
-    return len(failed) + (1 if result.error else 0) + (1 if strict and warned else 0)
+    return len(failed) + (1 if result.error else 0) + _strict_failed(strict, warned)
 
 
 def _date_option(value: str | None):
@@ -359,12 +356,12 @@ def _empty_and_warnings(entries, where: str, left_out: int = 0) -> None:
     """The run's last lines: empty records, and warnings counted by kind (each one is listed where
     `where` says)."""
     from publisher.batch_report import warnings_line
-    from publisher.model import warning_code
+    from publisher.model import has_warning
 
     if left_out:
         typer.echo(f"{left_out} record{'s' if left_out != 1 else ''} with a title and no text left out "
                    "(--skip-empty)", err=True)
-    elif empty := sum(any(warning_code(w) == "no-text" for w in e.warnings) for e in entries):
+    elif empty := sum(has_warning(e.warnings, "no-text") for e in entries):
         typer.echo(f"{empty} of them {'have' if empty != 1 else 'has'} a title and no text, built as such "
                    "(--skip-empty leaves such records out)", err=True)
     if line := warnings_line(entries, where):
@@ -373,11 +370,17 @@ def _empty_and_warnings(entries, where: str, left_out: int = 0) -> None:
 
 def _strict(strict: bool, warned: list[str]) -> None:
     """--strict: a warning fails the run, for pipelines that accept nothing less than clean."""
+    if _strict_failed(strict, warned):
+        raise typer.Exit(1)
+
+
+def _strict_failed(strict: bool, warned: list[str]) -> bool:
+    """With --strict and warnings, say which articles have them; whether the run fails for it."""
     if strict and warned:
         shown = ", ".join(warned[:10]) + (" …" if len(warned) > 10 else "")
         typer.echo(f"error: --strict: {len(warned)} article{'s' if len(warned) != 1 else ''} with warnings: {shown}",
                    err=True)
-        raise typer.Exit(1)
+    return bool(strict and warned)
 
 
 def _settings(given: dict):

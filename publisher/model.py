@@ -106,6 +106,11 @@ def warning_code(warning: str) -> str:
     return getattr(warning, "code", "other")
 
 
+def has_warning(warnings, code: str) -> bool:
+    """Whether any of `warnings` is of kind `code` ("no-text": a record with a title and no text)."""
+    return any(warning_code(warning) == code for warning in warnings)
+
+
 @dataclass(frozen=True)
 class Original:
     """The article as its source holds it, for an archival PDF to carry (PDF/A-3 associated file)."""

@@ -35,7 +35,8 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
     book = epub.EpubBook()
     lang = publication.lang
     contents_word = content.contents_word
-    book.set_identifier(_identifier(publication))
+    identifier = _identifier(publication)
+    book.set_identifier(identifier)
     book.set_title(publication.title)
     book.set_language(lang)
     book.set_direction(publication.dir)
@@ -88,9 +89,7 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
     apple.manifest = False
     book.add_item(apple)
 
-    identifier = _identifier(publication)
-    source = (f"urn:isbn:{publication.options.isbn}" if publication.options.isbn else
-              f"urn:issn:{publication.options.issn}" if publication.options.issn else identifier)
+    source, edition = _print_edition(publication.options, identifier)
     if page_list:
         # EPUB Accessibility 1.1, page source: what the page numbers are those of.
         book.add_metadata(None, "meta", source, {"property": "pageBreakSource"})
@@ -98,8 +97,6 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
     book.pages_word = words.around_articles(lang)["pages"]
     facts = accessibility.facts([*( [content.front] if content.front else []), *documents], bool(page_list),
                                 publication.options.a11y_certifier)
-    edition = (f"ISBN {publication.options.isbn}" if publication.options.isbn else
-               f"ISSN {publication.options.issn}" if publication.options.issn else "")
     accessibility.declare(book, facts, words.accessibility_summary(lang, facts, edition))
 
     book.toc = [epub.Link(c.file_name, c.title, c.id) for c in chapters]
@@ -117,6 +114,17 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
         raise RenderError(f"EPUB writing failed: {type(exc).__name__}: {exc}",
                           path=publication.articles[0].source) from exc
     return _reproducible_zip(buffer.getvalue())
+
+
+def _print_edition(options, identifier: str) -> tuple[str, str]:
+    """The print edition the page breaks follow: as pageBreakSource names it (urn:isbn:…, urn:issn:…,
+    else the publication's own identifier) and as the summary names it to a reader ("" for the
+    identifier, which tells a reader nothing)."""
+    if options.isbn:
+        return f"urn:isbn:{options.isbn}", f"ISBN {options.isbn}"
+    if options.issn:
+        return f"urn:issn:{options.issn}", f"ISSN {options.issn}"
+    return identifier, ""
 
 
 def _identifier(publication: Publication) -> str:

@@ -279,7 +279,7 @@ def render_pdf(document: Document, publication: Publication,
         if laid_out:
             laid_out(len(rendered.pages), bookmarks)
         shown = _folios(rendered, document)
-        finisher.labels = _labels(shown)
+        finisher.labels = print_pages.labels(shown)
         starts = (print_pages.page_starts(rendered, html.etree_element, shown)
                   if "epub" in publication.options.formats else ())
         try:
@@ -318,31 +318,6 @@ def _folio_keywords(css: str) -> frozenset[str]:
         return frozenset()
     return frozenset({f"@{box}" for box in boxes} | set(boxes))
 
-
-def _labels(shown: tuple[str, ...]) -> list[str]:
-    """A label a page: its folio; before the first folio, roman numerals (front matter); a page
-    without one after it (a blank page) the number it would have shown, in the same digits."""
-    import unicodedata
-
-    labels: list[str] = []
-    first = next((index for index, folio in enumerate(shown) if folio), None)
-    if first is None:
-        return []
-    for index, folio in enumerate(shown):
-        if folio:
-            labels.append(folio)
-        elif index < first:
-            labels.append(print_pages.roman(index + 1))
-        else:
-            previous = labels[-1]
-            try:
-                value = int("".join(str(unicodedata.digit(ch)) for ch in previous))
-            except (TypeError, ValueError):
-                labels.append(previous)
-                continue
-            zero = ord(previous[0]) - unicodedata.digit(previous[0])
-            labels.append("".join(chr(zero + int(d)) for d in str(value + 1)))
-    return labels
 
 
 def _pages_where(rendered, field: str) -> tuple[int, ...] | None:

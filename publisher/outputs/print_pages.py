@@ -16,6 +16,7 @@ count, since print sets them at the foot of the page and the EPUB after the text
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from publisher.model import PageStart
@@ -259,6 +260,30 @@ def roman(number: int) -> str:
             out += letters
             number -= value
     return out
+
+
+def labels(shown: tuple[str, ...]) -> list[str]:
+    """A label a page: its folio; before the first folio, roman numerals (front matter); a page
+    without one after it (a blank page) the number it would have shown, in the same digits."""
+    found: list[str] = []
+    first = next((index for index, folio in enumerate(shown) if folio), None)
+    if first is None:
+        return []
+    for index, folio in enumerate(shown):
+        if folio:
+            found.append(folio)
+        elif index < first:
+            found.append(roman(index + 1))
+        else:
+            previous = found[-1]
+            try:
+                value = int("".join(str(unicodedata.digit(ch)) for ch in previous))
+            except (TypeError, ValueError):
+                found.append(previous)
+                continue
+            zero = ord(previous[0]) - unicodedata.digit(previous[0])
+            found.append("".join(chr(zero + int(d)) for d in str(value + 1)))
+    return found
 
 
 def label_ranges(labels: list[str]) -> list[tuple[int, dict]]:

@@ -32,7 +32,7 @@ PLACE_AND_NAME = re.compile(rf"^(?P<place>{_PLACE}(?:\s*[-–—]\s*{_PLACE})*)\
 # "الخرطوم (سونا)": a place and, in brackets, who sent it.
 PLACE_AND_SENDER = re.compile(rf"^(?P<place>{_ARABIC_WORD}(?:\s{_ARABIC_WORD}){{0,2}})\s*\((?P<name>[^()]{{2,40}})\)$")
 # "بقلم: أحمد السالم" in an author field: the name is what follows.
-_BYLINE_WORD = re.compile(r"^(?:كتب|كتبت|بقلم|إعداد|اعداد|تحرير|By)\s*[:：\-–]?\s+(?=\S)", re.IGNORECASE)
+_BYLINE_WORD = re.compile(rf"^(?:{'|'.join(sorted(_BYLINE_WORDS))})\s*[:：\-–]?\s+(?=\S)", re.IGNORECASE)
 _QUOTED = re.compile(r"^\s*(?:«(?P<a>[^«»]+)»|\{(?P<b>[^{}]+)\}|\"(?P<c>[^\"]+)\"|“(?P<d>[^“”]+)”)\s*$")
 # "(واس)" or "- واس" closing the text, "الرياض (واس) -" opening it.
 _CLOSING = re.compile(r"[(\[]\s*(?P<name>[^()\[\]]{2,40}?)\s*[)\]]\s*[.。]?\s*$")
