@@ -36,6 +36,9 @@ def fold_presentation_forms(text: str) -> str:
 
 
 def drop_stray_marks(text: str) -> str:
+    # Most text holds no direction mark at all: the look-arounds then cost a whole scan for nothing.
+    if "\u200f" not in text and "\u200e" not in text and "\u061c" not in text:
+        return text
     return _STRAY_MARKS.sub("", text)
 
 

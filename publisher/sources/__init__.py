@@ -3,11 +3,16 @@
 Each reader module has `read(path, settings) -> Iterator[Article | InputError]`: a file of one
 article yields one Article (and raises InputError when the file is unusable); a file of many
 (JSON Lines) yields an InputError in place of each bad record, so the others still build.
+
+`items(path)` gives the same articles one Item at a time before they are read: an Item knows the
+bytes its article comes from when they are its own (a file of one article and its sidecar, a
+JSON Lines record), so that a batch can tell an unchanged article without reading it, and a
+JSON Lines export of any size is read a line at a time, never held whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -26,6 +31,8 @@ READERS = {
     # WordPress exports, RSS and Atom feeds, NewsML-G2: told apart by their content (sources/xml.py)
     ".xml": "xml", ".rss": "xml", ".atom": "xml",
 }
+# Readers whose file is one article: the file's bytes (and its sidecar's) are that article's own.
+SINGLE_ARTICLE = frozenset({"markdown", "text", "html", "docx"})
 
 
 @dataclass(frozen=True)
@@ -51,13 +58,68 @@ def reader_for(path: Path) -> ModuleType:
     return import_module(f"publisher.sources.{name}")
 
 
-def read(path: Path, settings: ReadSettings | None = None) -> Iterator[Article | PublisherError]:
-    """Every article in `path`, or the error that stands in for it; never raises for bad input."""
+@dataclass(frozen=True)
+class Item:
+    """One input before it is read: its file, its record in the file, and the bytes it is read
+    from when they are its own (None for the items of a feed or a JSON array, read together)."""
+
+    path: Path
+    record: int | None
+    raw: bytes | None
+    reader: Callable[[], Iterator[Article | PublisherError]]
+
+    def read(self) -> Iterator[Article | PublisherError]:
+        """Its articles, or the error that stands in for them; never raises for bad input."""
+        try:
+            yield from self.reader()
+        except PublisherError as exc:
+            yield exc
+
+
+def items(path: Path, settings: ReadSettings | None = None, *, raw: bool = False) -> Iterator[Item]:
+    """The items of `path`, in order; an unreadable file is one item that reads as its error.
+    `raw`: give a one-article file's bytes too (a JSON Lines record always has its line)."""
     settings = settings or ReadSettings()
     try:
-        yield from reader_for(path).read(path, settings)
+        module = reader_for(path)
+        if hasattr(module, "items"):
+            yield from module.items(path, settings)
+        else:
+            own = _own_bytes(path) if raw and module.__name__.rpartition(".")[2] in SINGLE_ARTICLE else None
+            yield Item(path, None, own, lambda: module.read(path, settings))
     except PublisherError as exc:
-        yield exc
+        yield Item(path, exc.record, None, lambda error=exc: iter((error,)))
+
+
+def _own_bytes(path: Path) -> bytes | None:
+    """A one-article file's bytes and its sidecar's: everything the article is read from besides
+    the files it names (an article with images is always read again)."""
+    try:
+        data = path.read_bytes()
+        for suffix in (".yml", ".yaml"):
+            if (sidecar := path.with_suffix(suffix)).is_file():
+                return data + b"\0sidecar\0" + sidecar.read_bytes()
+        return data
+    except OSError:
+        return None  # the reader says what is wrong with it
+
+
+def expected_items(path: Path) -> int:
+    """How many items `path` holds, as far as a glance tells (a JSON Lines export's lines that hold
+    anything; one for any other file): a long run's progress has a total from the start."""
+    if path.suffix.lower() != ".jsonl":
+        return 1
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    except OSError:
+        return 1
+
+
+def read(path: Path, settings: ReadSettings | None = None) -> Iterator[Article | PublisherError]:
+    """Every article in `path`, or the error that stands in for it; never raises for bad input."""
+    for item in items(path, settings):
+        yield from item.read()
 
 
 def read_article(path: Path, settings: ReadSettings | None = None) -> Article:

@@ -55,11 +55,17 @@ def _key(name: str) -> str:
     return _SPACE.sub("", name).removeprefix("وكالة").casefold()
 
 
-@functools.cache
-def _table(folder: Path | None) -> dict[str, tuple[str, str]]:
-    """key -> (the name as printed, "agency" or "newspaper"), bundled and local."""
+def tables() -> list[Path]:
+    """The files the rules read: the bundled table and the working folder's (which may not exist)."""
+    return [CREDITS_FILE, Path.cwd() / LOCAL_FILE]
+
+
+@functools.lru_cache(maxsize=8)
+def _table(local: Path, stamp: tuple[int, int] | None) -> dict[str, tuple[str, str]]:
+    """key -> (the name as printed, "agency" or "newspaper"), bundled and local (read again when
+    the local file's `stamp`, its size and time, changes: a long-lived process sees an edit)."""
     found: dict[str, tuple[str, str]] = {}
-    for path in (CREDITS_FILE, folder / LOCAL_FILE if folder else None):
+    for path in (CREDITS_FILE, local):
         if path is None or not path.is_file():
             continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -73,7 +79,13 @@ def _table(folder: Path | None) -> dict[str, tuple[str, str]]:
 
 def known(name: str) -> tuple[str, str] | None:
     """(its table name, kind) when `name` is an agency or newspaper the table knows."""
-    return _table(Path.cwd()).get(_key(name))
+    local = Path.cwd() / LOCAL_FILE
+    try:
+        stat = local.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        stamp = None
+    return _table(local, stamp).get(_key(name))
 
 
 def sort_out(value: str) -> Credits:

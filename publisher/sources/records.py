@@ -7,6 +7,7 @@ names the file and the record, and every other record still builds.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 from publisher.errors import InputError, PublisherError
 from publisher.model import Article, Notice, Original, slugify, title_slug
-from publisher.sources.decode import clean, decode_text, read_bytes
+from publisher.sources import Item
+from publisher.sources.decode import clean, decode_text, guess_encoding, known_as, not_utf8, read_bytes, refuse_binary
 from publisher.sources.meta import build_article
 
 # Article field -> names exports use for it, most specific first.
@@ -42,10 +44,12 @@ _LOOKS_LIKE_HTML = re.compile(r"<(p|div|br|h[1-6]|ul|ol|li|blockquote|figure|img
 
 
 def read(path: Path, settings=None) -> Iterator[Article | PublisherError]:
-    field_map = dict(getattr(settings, "field_map", {}) or {})
-    unknown = sorted(set(field_map) - set(FIELDS))
-    if unknown:
-        raise InputError(f"--map names unknown field {unknown[0]!r}", hint=f"fields: {', '.join(FIELDS)}")
+    for item in items(path, settings):
+        yield from item.read()
+
+
+def _read_json(path: Path, settings=None) -> Iterator[Article | PublisherError]:
+    field_map = _field_map(settings)
     decoded = decode_text(read_bytes(path), path)
     found_any = False
     for number, record in _records(decoded.text, path):
@@ -53,14 +57,115 @@ def read(path: Path, settings=None) -> Iterator[Article | PublisherError]:
         if isinstance(record, PublisherError):
             yield record
             continue
-        try:
-            yield _article(record, number, path, field_map, list(decoded.warnings),
-                           tuple(getattr(settings, "allow_remote", ())), getattr(settings, "keep_originals", True))
-        except PublisherError as exc:
-            exc.record, exc.path = exc.record or number, exc.path or path
-            yield exc
+        yield from _read_record(record, number, path, field_map, list(decoded.warnings), settings)
     if not found_any:
         raise InputError("holds no records", path=path, hint="a JSON array of objects, or one object a line")
+
+
+def items(path: Path, settings=None) -> Iterator[Item]:
+    """A JSON Lines export a record at a time, read as it goes (an export of any size is never
+    held whole); each record's line is its own bytes. A JSON array is read whole, as one item."""
+    if path.suffix.lower() != ".jsonl":
+        yield Item(path, None, None, lambda: _read_json(path, settings))
+        return
+    field_map = _field_map(settings)
+    found_any = False
+    for number, line, text, encoding in _lines(path):
+        found_any = True
+        # A record read in a guessed encoding is read again every time: the guess is the file's.
+        yield Item(path, number, line if encoding is None else None,
+                   lambda number=number, text=text, encoding=encoding:
+                   _read_line(text, number, path, field_map, encoding, settings))
+    if not found_any:
+        raise InputError("holds no records", path=path, hint="one JSON object a line")
+
+
+def _field_map(settings) -> dict[str, str]:
+    field_map = dict(getattr(settings, "field_map", {}) or {})
+    unknown = sorted(set(field_map) - set(FIELDS))
+    if unknown:
+        raise InputError(f"--map names unknown field {unknown[0]!r}", hint=f"fields: {', '.join(FIELDS)}")
+    return field_map
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes, str, str | None]]:
+    """(line number, its bytes, its text, the encoding it was guessed to be in or None for UTF-8)
+    for each line that holds anything. UTF-8 lines are read as such, one by one; the first line
+    that is not has the file's encoding guessed from it and what follows (charset-normalizer).
+    A UTF-16 file (its BOM says so) is decoded whole: its lines are not byte lines."""
+    try:
+        handle = path.open("rb")
+    except OSError:
+        read_bytes(path)  # raises the InputError that names what is wrong
+        raise
+    with handle:
+        head = handle.read(1 << 16)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            handle.seek(0)
+            text = decode_text(handle.read(), path).text
+            for number, line in enumerate(text.split("\n"), start=1):
+                if line.strip():
+                    yield number, line.encode("utf-8"), line, "utf-16"
+            return
+        refuse_binary(head, path)
+        handle.seek(0)
+        guessed: str | None = None
+        for number, line in enumerate(handle, start=1):
+            if number == 1:
+                line = line.removeprefix(codecs.BOM_UTF8)
+            if not line.strip():
+                continue
+            try:
+                yield number, line, line.decode("utf-8"), None
+                continue
+            except UnicodeDecodeError:
+                pass
+            if guessed is None:
+                guessed = _guess(line, handle)
+            yield number, line, line.decode(guessed, errors="replace"), known_as(guessed)
+
+
+def _guess(line: bytes, handle) -> str:
+    """The encoding of a line that is not UTF-8, guessed from it and the next such lines (up to
+    a megabyte: one short line tells charset-normalizer too little); the file is then read on
+    from where it was."""
+    resume = handle.tell()
+    sample, size = [line], len(line)
+    for following in handle:
+        if size > 1 << 20:
+            break
+        try:
+            following.decode("utf-8")
+        except UnicodeDecodeError:
+            sample.append(following)
+            size += len(following)
+    handle.seek(resume)
+    return guess_encoding(b"".join(sample)) or "cp1256"
+
+
+def _read_line(text: str, number: int, path: Path, field_map: dict[str, str], encoding: str | None,
+               settings) -> Iterator[Article | PublisherError]:
+    try:
+        record = _object(json.loads(text), path, number)
+    except json.JSONDecodeError as exc:
+        yield InputError(f"is not valid JSON ({exc.msg} at column {exc.colno})", path=path, record=number,
+                         hint="fix or remove that line")
+        return
+    except InputError as exc:
+        yield exc
+        return
+    warnings = [not_utf8(encoding)] if encoding and encoding != "utf-16" else []
+    yield from _read_record(record, number, path, field_map, warnings, settings)
+
+
+def _read_record(record: dict, number: int, path: Path, field_map: dict[str, str], warnings: list[str],
+                 settings) -> Iterator[Article | PublisherError]:
+    try:
+        yield _article(record, number, path, field_map, warnings, tuple(getattr(settings, "allow_remote", ())),
+                       getattr(settings, "keep_originals", True))
+    except PublisherError as exc:
+        exc.record, exc.path = exc.record or number, exc.path or path
+        yield exc
 
 
 def from_items(items: Iterator[dict | PublisherError], path: Path, settings=None,
@@ -84,18 +189,6 @@ def from_items(items: Iterator[dict | PublisherError], path: Path, settings=None
 
 def _records(text: str, path: Path) -> Iterator[tuple[int, dict | PublisherError]]:
     """(record number counting from 1, the object or the error that stands in for it)."""
-    if path.suffix.lower() == ".jsonl":
-        for number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, _object(json.loads(line), path, number)
-            except json.JSONDecodeError as exc:
-                yield number, InputError(f"is not valid JSON ({exc.msg} at column {exc.colno})", path=path,
-                                         record=number, hint="fix or remove that line")
-            except InputError as exc:
-                yield number, exc
-        return
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -136,6 +229,15 @@ def _text(value: Any) -> str:
     return clean(str(value)) if value is not None else ""
 
 
+def _cleaned(value: Any) -> Any:
+    """Tags and dates as given (a list stays a list), their text cleaned as every field's is."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
+
+
 def _article(record: dict, number: int, path: Path, field_map: dict[str, str], warnings: list[str],
              allow_remote: tuple[str, ...] = (), keep_original: bool = True) -> Article:
     from publisher.sources.html import clean_fragment
@@ -160,7 +262,7 @@ def _article(record: dict, number: int, path: Path, field_map: dict[str, str], w
 
         title = title_from_lede(content)
         warnings.append(Notice("no-title", f"no title given: used the first words of the text ({title!r})"))
-    fields = {key: _text(value) if key not in ("tags", "date") else value
+    fields = {key: _text(value) if key not in ("tags", "date") else _cleaned(value)
               for key, value in meta.items()
               if value is not None and key not in ("title", "content", "url", "source", "dateline")}
     if isinstance(fields.get("author"), str) and field_map.get("author") is None:
