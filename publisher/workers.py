@@ -15,16 +15,19 @@ import concurrent.futures as cf
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from itertools import chain, islice
 from pathlib import Path
+from typing import Any
 
 from publisher.builder import Rendered, render_outputs
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, RenderError, UsageError
+from publisher.files import use_scratch
 from publisher.model import Article, Options, Publication, asset_bytes
 
-Todo = list[tuple[Article, str]]  # (article, fingerprint)
-Done = Iterator[tuple[Article, str, Rendered]]
+Todo = Iterable[tuple[Article, Any]]  # (article, what the caller wants back with it)
+Done = Iterator[tuple[Article, Any, Rendered]]
 
 
 class _TookTooLong(BaseException):
@@ -61,11 +64,15 @@ def render_task(article: Article, options: Options, timeout: float | None = None
             signal.signal(signal.SIGALRM, previous)
 
 
-def _warm(options: Options | None = None) -> None:
+def _warm(options: Options | None = None, scratch: str | None = None) -> None:
     """Pool initializer: import the renderer once per worker, before the first task, and leave
     when the process that started the pool is gone (killed with kill -9, say): a worker must not
-    outlive the run it served. With `options` (a run with a tight --timeout), rehearse too."""
+    outlive the run it served. With `options` (a run with a tight --timeout), rehearse too.
+
+    `scratch`: the run's folder for temporary files, which the run removes (files.scratch)."""
     import threading
+
+    use_scratch(scratch)
 
     from publisher.outputs import epub, pdf  # noqa: F401
 
@@ -96,21 +103,28 @@ def _rehearse(options: Options) -> None:
         render_outputs(Publication(title=sample.title, articles=(sample,), options=options))
 
 
-def run(todo: Todo, options: Options, jobs: int | None, scheduler: str | None, timeout: float | None = None) -> Done:
-    """(article, fingerprint, rendered) as workers finish, with a bounded number in flight."""
-    if not todo:
+def run(todo: Todo, options: Options, jobs: int | None, scheduler: str | None, timeout: float | None = None,
+        scratch: Path | None = None) -> Done:
+    """(article, token, rendered) as workers finish, with a bounded number in flight. `todo` is
+    read as the work goes (a batch reads its inputs while the workers render)."""
+    todo = iter(todo)
+    wanted = jobs or os.cpu_count() or 1
+    # No more workers than articles to build: the first few tell, the rest are read as they go.
+    first = list(islice(todo, wanted))
+    if not first:
         return
+    todo = chain(first, todo)
     if scheduler:
         yield from _on_dask(todo, options, scheduler)
         return
-    workers = min(jobs or os.cpu_count() or 1, len(todo))  # no more workers than articles to build
+    workers = min(wanted, len(first))
     if workers == 1:
         from publisher.outputs import epub, pdf  # noqa: F401  (warm, as a pool worker would be)
 
         if _tight(timeout):
             _rehearse(options)
-        for article, fingerprint in todo:
-            yield article, fingerprint, render_task(article, options, timeout)
+        for article, token in todo:
+            yield article, token, render_task(article, options, timeout)
         return
     import pebble
 
@@ -118,9 +132,10 @@ def run(todo: Todo, options: Options, jobs: int | None, scheduler: str | None, t
     # (a signal waits for Python bytecode), and replaces a worker that dies without breaking the
     # pool: the others keep their warm renderer.
     with pebble.ProcessPool(max_workers=workers, initializer=_warm,
-                            initargs=(options if _tight(timeout) else None,)) as pool:
+                            initargs=(options if _tight(timeout) else None,
+                                      str(scratch) if scratch else None)) as pool:
         yield from _in_flight(todo, lambda article: pool.schedule(render_task, args=(article, options),
-                                                                  timeout=timeout), workers * 3, timeout)
+                                                                  timeout=timeout), workers * 12, timeout)
 
 
 def _on_dask(todo: Todo, options: Options, scheduler: str) -> Done:
@@ -175,16 +190,23 @@ def _in_flight(todo: Todo, submit: Callable[[Article], cf.Future], window: int,
                timeout: float | None = None) -> Done:
     """The one loop for every executor: at most `window` articles submitted at a time, each
     yielded with its result as it finishes (`timeout`: what the executor stops a task after)."""
-    pending: dict[cf.Future, tuple[Article, str]] = {}
+    pending: dict[cf.Future, tuple[Article, Any]] = {}
     queue = iter(todo)
+    more = True
     try:
-        for item in queue:
-            pending[submit(item[0])] = item
-            while len(pending) >= window or (pending and item is todo[-1]):
-                finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for future in finished:
-                    article, fingerprint = pending.pop(future)
-                    yield article, fingerprint, _result(future, article, timeout)
+        while True:
+            while more and len(pending) < window:
+                item = next(queue, None)
+                if item is None:
+                    more = False
+                else:
+                    pending[submit(item[0])] = item
+            if not pending:
+                return
+            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                article, token = pending.pop(future)
+                yield article, token, _result(future, article, timeout)
     finally:
         for future in pending:
             future.cancel()

@@ -25,6 +25,7 @@ from functools import cache
 from publisher import fonts
 from publisher.arabic import digits as write_digits
 from publisher.errors import RenderError
+from publisher.files import scratch, use_scratch
 from publisher.model import Part, PrintComposer, Publication
 from publisher.outputs import folios, print_pages
 from publisher.outputs.pdf import RenderedPDF, render_pdf
@@ -297,8 +298,8 @@ def _in_chain(composer: PrintComposer, parts: list[tuple[int, int]], workers: in
     bookmarks: list[list] = []
     futures: list[cf.Future] = []
     body_pages = 0
-    with cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
-                                initargs=(composer, laid_out)) as pool:
+    with scratch() as folder, cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
+                                                     initargs=(composer, laid_out, str(folder))) as pool:
         for index, (start, end) in enumerate(parts):
             body_pages = _opening_page(body_pages)
             first_pages.append(body_pages)
@@ -319,8 +320,8 @@ def _at_once(composer: PrintComposer, parts: list[tuple[int, int]], workers: int
     boxes = folios.folio_boxes(sample.css)
     context = multiprocessing.get_context()
     laid_out = context.SimpleQueue()
-    with cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
-                                initargs=(composer, laid_out)) as pool:
+    with scratch() as folder, cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
+                                                     initargs=(composer, laid_out, str(folder))) as pool:
         specimen = pool.submit(_render_specimen, sample, boxes)
         futures = [pool.submit(_render_unnumbered_part, index, start, end, boxes)
                    for index, (start, end) in enumerate(parts)]
@@ -381,11 +382,12 @@ def _part_result(future: cf.Future) -> RenderedPDF:
 _WORKER: dict = {}
 
 
-def _part_worker(composer: PrintComposer, laid_out) -> None:
+def _part_worker(composer: PrintComposer, laid_out, folder: str) -> None:
     """Pool initializer: the publication and its layout for every task, and WeasyPrint imported
-    before the first."""
+    before the first; temporary files in `folder`, which the book removes (files.scratch)."""
     from publisher.outputs import pdf
 
+    use_scratch(folder)
     pdf._weasyprint()
     _WORKER.update(composer=composer, publication=composer.publication, laid_out=laid_out)
 
