@@ -13,8 +13,10 @@ that keeps articles in flight on any executor), batch_report.py (manifest.json, 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import errno
 import hashlib
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,40 +24,35 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publisher import batch_state, layouts, workers
-from publisher.batch_report import group_key, write_index, write_manifest
-from publisher.batch_state import Entry, State
-from publisher.builder import Rendered, gather, render_outputs, write_outputs
+from publisher.batch_report import Tally, group_key, write_index, write_manifest
+from publisher.batch_state import Entry, Listing, State
+from publisher.builder import Rendered, render_outputs, write_outputs
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
-from publisher.files import inside, prepare_output_folder
+from publisher.files import inside, prepare_output_folder, scratch
 from publisher.model import Article, Options, Publication, has_warning, slugify
-from publisher.sources import ReadSettings
+from publisher.sources import ReadSettings, collect_inputs, credits, expected_items, items
 
 GROUPINGS = ("year", "month", "source")
 
 
 @dataclass
 class Summary:
-    entries: list[Entry]
+    """What a run made, counted (batch_report.Tally), with its volumes and its time."""
+
+    tally: Tally
     volumes: list[str]
     seconds: float
 
-    @property
-    def failed(self) -> list[Entry]:
-        return [e for e in self.entries if e.status not in ("ok", "empty", "orphaned", "removed")]
 
-    @property
-    def orphaned(self) -> list[Entry]:
-        """Articles an earlier run built that the inputs no longer hold (--prune removes them)."""
-        return [e for e in self.entries if e.status in ("orphaned", "removed")]
+@dataclass(frozen=True)
+class Work:
+    """What a batch needs back with an article its workers built: its fingerprint, and the item
+    its bytes came from (to remember them by, when they are its own)."""
 
-    @property
-    def left_out(self) -> list[Entry]:
-        """Records with a title and no text that --skip-empty left out."""
-        return [e for e in self.entries if e.status == "empty"]
-
-    @property
-    def warned(self) -> list[Entry]:
-        return [e for e in self.entries if e.warnings]
+    fingerprint: str
+    item: str
+    digest: str | None
+    base: str
 
 
 def batch(
@@ -83,128 +80,262 @@ def batch(
     layout = layouts.check(options)
     # An archive's records are kept as they were only when a PDF/A-3 is to carry them.
     keep = (options.pdf_standard or "").startswith("pdf/a-3")
-    articles, unreadable = gather(inputs, replace(settings or ReadSettings(), keep_originals=keep))
+    paths = collect_inputs(inputs)
     prepare_output_folder(out)
     lock = _lock(out)
     try:
-        return _run(articles, unreadable, out, options, layout, started, jobs=jobs, force=force, fail_fast=fail_fast,
-                    scheduler=scheduler, group_by=group_by, timeout=timeout, progress=progress, on_entry=on_entry,
-                    skip_empty=skip_empty, prune=prune)
+        run = _Run(out, options, layout, replace(settings or ReadSettings(), keep_originals=keep), force=force,
+                   group_by=group_by, skip_empty=skip_empty, progress=progress, on_entry=on_entry)
+        for leftover in (out / ".publisher").glob("tmp-*"):  # what a killed run's workers left
+            shutil.rmtree(leftover, ignore_errors=True)
+        with contextlib.ExitStack() as stack:
+            try:
+                run.scratch = stack.enter_context(scratch(out / ".publisher"))
+            except OSError as exc:
+                raise machine_fault(exc, out, 0, 0) from None
+            return run.go(paths, jobs=jobs, scheduler=scheduler, timeout=timeout, fail_fast=fail_fast, prune=prune,
+                          started=started)
     finally:
         if lock is not None:
             lock.close()
 
 
-def _run(articles: list[Article], unreadable: list, out: Path, options: Options, layout, started: float, *,
-         jobs, force, fail_fast, scheduler, group_by, timeout, progress, on_entry, skip_empty, prune) -> Summary:
-    try:
-        _clear_partial_files(out)
-        state = State(out)
-    except (OSError, sqlite3.Error) as exc:
-        raise machine_fault(exc, out, 0, len(articles)) from None
-    entries: dict[str, Entry] = {}
-    order: list[str] = []
-    for failure in unreadable:
-        key = f"{failure.source}#{failure.record}" if failure.record else str(failure.source)
-        entries[key] = Entry(id=key, source=failure.label, error=failure.error.one_line() if failure.error else None)
-        order.append(key)
-    environment = batch_state.environment_fingerprint(layout, options)
-    todo: list[tuple[Article, str]] = []
-    for article in articles:
-        order.append(article.slug)
-        if skip_empty and is_empty(article):
-            entries[article.slug] = Entry(id=article.slug, source=article.label, title=article.title, status="empty",
-                                          error="no text: left out (--skip-empty)", warnings=list(article.warnings))
-            continue
-        fingerprint = batch_state.fingerprint(article, environment)
-        reused = None if force else state.reusable(article.slug, fingerprint, out)
-        if reused:
-            entries[article.slug] = reused
-            if on_entry:
-                on_entry(reused)
-        else:
-            todo.append((article, fingerprint))
-    _orphans(state, entries, order, out, prune)
-    total, done, failed = len(order), len(order) - len(todo), len(unreadable)
-    if progress:
-        progress(done, total, failed)
-    volumes: list[str] = []
-    stopping = True  # until the run gets to its end: then a manifest that cannot be written is the failure
-    try:
-        try:
-            for article, fingerprint, entry in _written(workers.run(todo, options, jobs, scheduler, timeout), out):
-                state.record(article.slug, fingerprint, entry)
-                entries[article.slug] = entry
-                done += 1
-                failed += entry.status != "ok"
-                if on_entry:
-                    on_entry(entry)
-                if progress:
-                    progress(done, total, failed)
-                if fail_fast and entry.status != "ok":
-                    break
-        except Bug as bug:
-            # A bug stops the run (the next article would meet it too); the manifest says where.
-            if (article := getattr(bug, "article", None)) is not None:
-                entries[article.slug] = Entry(id=article.slug, source=article.label, title=article.title,
-                                              status="failed", error=bug.one_line())
-            raise
-        except (OSError, sqlite3.Error) as exc:
-            # The machine's fault (a full disk, a folder gone read-only or away): the user's to fix,
-            # and the same command then goes on from what was written, whole.
-            raise machine_fault(exc, out, done, total) from None
+class _Run:
+    """One batch: its inputs read an item at a time and listed as they are read (OUT/.publisher/
+    run.sqlite), the ones to build handed to the workers as they come, the manifest and the
+    index written from the listing. Memory holds the articles in flight, whatever the archive's size."""
+
+    def __init__(self, out: Path, options: Options, layout, settings: ReadSettings, *, force: bool,
+                 group_by: str | None, skip_empty: bool, progress, on_entry):
+        self.out, self.options, self.settings = out, options, settings
+        self.force, self.group_by, self.skip_empty = force, group_by, skip_empty
+        self.progress, self.on_entry = progress, on_entry
+        self.environment = batch_state.environment_fingerprint(layout, options)
+        self.book_environment = None
         if group_by:
-            volumes, broken = _volumes(articles, entries, out, options, group_by, state, jobs)
-            for entry in broken:
-                entries[entry.id] = entry
-                order.append(entry.id)
-            if prune:
-                _prune_volumes(state, out, set(volumes) | {entry.id for entry in broken})
-        stopping = False
-    finally:
-        state.close()
-        for article, _ in todo:  # what a stopped run (--fail-fast, an error) never reached
-            entries.setdefault(article.slug, Entry(id=article.slug, source=article.label, title=article.title,
-                                                   status="skipped", error="not built: the run stopped first"))
-        listed = [entries[key] for key in order if key in entries]
+            book = _book_options(options)
+            self.book_environment = batch_state.environment_fingerprint(
+                layouts.find(book.layout, book.layouts_dirs), book)
+        # What reading an item depends on besides its bytes: the run's environment, the readers'
+        # settings and the agencies and newspapers the credits rules know (bundled and local).
+        reading = hashlib.sha256(f"{self.environment}\0{settings!r}\0".encode())
+        for table in credits.tables():
+            reading.update(table.read_bytes() if table.is_file() else b"-")
+        self.reading = reading
+        self.done = self.total = self.failed = 0
+        self.lang: str | None = None
+
+    def go(self, paths: list[Path], *, jobs, scheduler, timeout, fail_fast, prune, started) -> Summary:
+        out = self.out
+        self.total = sum(expected_items(path) for path in paths)
         try:
-            write_manifest(out, listed, volumes)
-            write_index(out, listed, articles, group_by, options)
-        except OSError as exc:
-            if not stopping:
-                raise machine_fault(exc, out, done, total) from None
-            # else the error on its way up says what the machine lacks; the manifest waits for room
-    return Summary(entries=listed, volumes=volumes, seconds=time.monotonic() - started)
+            _clear_partial_files(out)
+            self.state = State(out)
+            self.listing = Listing(out)
+        except (OSError, sqlite3.Error) as exc:
+            raise machine_fault(exc, out, 0, self.total) from None
+        volumes: list[str] = []
+        stopping = True  # until the run gets to its end: then a manifest that cannot be written is the failure
+        todo = self._read(paths)
+        rendered = workers.run(todo, self.options, jobs, scheduler, timeout, scratch=self.scratch)
+        written = _written(rendered, out)
+        try:
+            try:
+                for article, work, entry in written:
+                    self.state.record(article.slug, work.fingerprint, entry)
+                    self._remember(article, work)
+                    self.listing.update(entry)
+                    self._counted(entry)
+                    if fail_fast and entry.status != "ok":
+                        break
+                written.close()
+                rendered.close()  # the workers stop: what they had in hand stays "not built"
+                for _ in todo:  # the rest of the inputs, listed (as not built, when the run stopped early)
+                    pass
+            except Bug as bug:
+                # A bug stops the run (the next article would meet it too); the manifest says where.
+                if (article := getattr(bug, "article", None)) is not None:
+                    self.listing.update(Entry(id=article.slug, source=article.label, title=article.title,
+                                              status="failed", error=bug.one_line()))
+                rendered.close()
+                with contextlib.suppress(Exception):  # what was not reached is listed as not built
+                    for _ in todo:
+                        pass
+                raise
+            except (OSError, sqlite3.Error) as exc:
+                # The machine's fault (a full disk, a folder gone read-only or away): the user's to fix,
+                # and the same command then goes on from what was written, whole.
+                raise machine_fault(exc, out, self.done, self.total) from None
+            self._orphans(prune)
+            if self.group_by:
+                volumes = self._volumes(jobs, prune)
+            stopping = False
+        finally:
+            try:
+                tally = write_manifest(out, self.listing.entries(), volumes)
+                write_index(out, self.listing.by_group(), self.lang or "ar", bool(self.group_by), self.options)
+            except (OSError, sqlite3.Error) as exc:
+                if not stopping:
+                    raise machine_fault(exc, out, self.done, self.total) from None
+                tally = Tally()  # the error on its way up says what the machine lacks; the manifest waits for room
+            finally:
+                with contextlib.suppress(OSError, sqlite3.Error):
+                    self.listing.close()
+                self.state.close()
+        return Summary(tally=tally, volumes=volumes, seconds=time.monotonic() - started)
+
+    def _read(self, paths: list[Path]) -> Iterator[tuple[Article, Work]]:
+        """Every input item in order, each listed as it is read: an unchanged one with its entry
+        (an item whose bytes are as before is not even read), a failed one with its error, and
+        the ones to build, listed as not built yet, yielded for the workers."""
+        seen = 0
+        for path in paths:
+            for item in items(path, self.settings, raw=not self.group_by):
+                seen += 1
+                self.total = max(self.total, seen)
+                key = f"{item.path}#{item.record or 0}"
+                digest = None
+                if item.raw is not None and not self.group_by:
+                    hashed = self.reading.copy()
+                    hashed.update(key.encode() + b"\0" + item.raw)
+                    digest = hashed.hexdigest()
+                    if not self.force and (entry := self._unread(key, digest)):
+                        self._list(entry)
+                        continue
+                for read in item.read():
+                    if isinstance(read, PublisherError):
+                        source = read.path or item.path
+                        where = f"{source}#{read.record}" if read.record else str(source)
+                        self._list(Entry(id=where, source=_label(read, item.path), error=read.one_line()))
+                        continue
+                    work = self._wanted(read, key, digest)
+                    if work is not None:
+                        yield work
+
+    def _unread(self, key: str, digest: str) -> Entry | None:
+        """The entry of an item whose bytes were read before into the same settings, when its
+        article would get the same slug now and its files are there."""
+        known = self.state.unread(key, digest)
+        if known is None:
+            return None
+        base, slug = known
+        if self._unique(base) != slug:
+            return None  # another article took its name in this run: read it again
+        return self.state.reusable(slug, None, self.out)
+
+    def _wanted(self, article: Article, key: str, digest: str | None) -> tuple[Article, Work] | None:
+        base = article.slug
+        article = replace(article, slug=self._unique(base)) if self.listing.taken(base) else article
+        self.lang = self.lang or article.lang
+        group = group_key(article, self.group_by) if self.group_by else ""
+        if self.skip_empty and is_empty(article):
+            self._list(Entry(id=article.slug, source=article.label, title=article.title, status="empty",
+                             error="no text: left out (--skip-empty)", warnings=list(article.warnings),
+                             date=_iso(article), lang=article.lang), group)
+            return None
+        work = Work(batch_state.fingerprint(article, self.environment), key, digest, base)
+        if self.group_by:
+            self.listing.keep_member(article.slug, group,
+                                     batch_state.fingerprint(article, self.book_environment), article)
+        reused = None if self.force else self.state.reusable(article.slug, work.fingerprint, self.out)
+        if reused:
+            self._remember(article, work)
+            self._list(reused, group)
+            return None
+        self.listing.add(Entry(id=article.slug, source=article.label, title=article.title, status="skipped",
+                               error="not built: the run stopped first", date=_iso(article), lang=article.lang),
+                         group)
+        return article, work
+
+    def _unique(self, base: str) -> str:
+        """Two articles may not write the same file: a repeated slug gets -2, -3, ... (in input
+        order, as the listing has them)."""
+        slug, number = base, 1
+        while self.listing.taken(slug):
+            number += 1
+            slug = f"{base}-{number}"
+        return slug
+
+    def _remember(self, article: Article, work: Work) -> None:
+        """An article read from bytes of its own, and built from nothing else: no image, whose
+        file could change while its bytes do not."""
+        if work.digest and not article.assets and "<img" not in article.body_html:
+            self.state.remember(work.item, work.digest, work.base, article.slug)
+
+    def _list(self, entry: Entry, group: str = "") -> None:
+        self.lang = self.lang or entry.lang
+        self.listing.add(entry, group)
+        self._counted(entry)
+
+    def _counted(self, entry: Entry) -> None:
+        self.done += 1
+        self.failed += entry.status not in ("ok", "empty")
+        if self.on_entry:
+            self.on_entry(entry)
+        if self.progress:
+            self.progress(self.done, max(self.total, self.done), self.failed)
+
+    def _orphans(self, prune: bool) -> None:
+        """Articles an earlier run built that the inputs no longer hold (an archive took them down):
+        listed as orphaned with their files, or with --prune their files deleted and listed as
+        removed. A volume that held one is rebuilt, since its members' fingerprint changed."""
+        for key, entry in self.listing.orphans():
+            if prune:
+                for relative in entry.outputs.values():
+                    inside(self.out, relative).unlink(missing_ok=True)
+                self.state.forget(key)
+                entry = replace(entry, status="removed", error="no longer in the inputs: its files were deleted "
+                                                               "(--prune)", warnings=[])
+            else:
+                entry = replace(entry, status="orphaned", reused=False, warnings=[],
+                                error="no longer in the inputs; --prune deletes its files")
+            self.listing.add(entry)
+
+    def _volumes(self, jobs: int | None, prune: bool) -> list[str]:
+        """One book a group, beside the articles: OUT/volumes/<group>.pdf and .epub, made from
+        the group's built articles as the listing kept them. A volume that fails is listed among
+        the entries, so that it counts as a failure of the run."""
+        made = []
+        book_options = _book_options(self.options)
+        for key, joined in self.listing.groups():
+            slug = f"volumes/{slugify(key) or 'group'}"
+            fingerprint = hashlib.sha256(joined.encode()).hexdigest()
+            if self.state.reusable(slug, fingerprint, self.out):
+                made.append(slug)
+                continue
+            members = self.listing.members(key)
+            publication = Publication(title=key, articles=tuple(members), kind="book", options=book_options)
+            rendered = render_outputs(publication, workers=jobs)
+            written = write_outputs(rendered, self.out, slug)
+            entry = Entry(id=slug, source=f"{self.group_by}={key}", title=key,
+                          status="failed" if rendered.error else "ok",
+                          outputs={f: p.relative_to(self.out.resolve()).as_posix() for f, p in written.items()},
+                          error=rendered.error.one_line() if rendered.error else None)
+            self.state.record(slug, fingerprint, entry)
+            if entry.status == "ok":
+                made.append(slug)
+            else:
+                self.listing.add(entry)
+        if prune:  # the volumes of groups no article is left in go too
+            for key, entry in self.state.volumes():
+                if key not in made and not self.listing.taken(key):
+                    for relative in entry.outputs.values():
+                        inside(self.out, relative).unlink(missing_ok=True)
+                    self.state.forget(key)
+        return made
 
 
-def _orphans(state: State, entries: dict[str, Entry], order: list[str], out: Path, prune: bool) -> None:
-    """Articles an earlier run built that the inputs no longer hold (an archive took them down):
-    listed as orphaned with their files, or with --prune their files deleted and listed as
-    removed. A volume that held one is rebuilt, since its members' fingerprint changed."""
-    current = set(entries) | set(order)
-    for key, entry in state.known().items():
-        if key in current or key.startswith("volumes/"):
-            continue
-        if prune:
-            for relative in entry.outputs.values():
-                inside(out, relative).unlink(missing_ok=True)
-            state.forget(key)
-            entry = replace(entry, status="removed", error="no longer in the inputs: its files were deleted (--prune)",
-                            warnings=[])
-        else:
-            entry = replace(entry, status="orphaned", reused=False, warnings=[],
-                            error="no longer in the inputs; --prune deletes its files")
-        entries[key] = entry
-        order.append(key)
+def _book_options(options: Options) -> Options:
+    return replace(options, layout="book" if options.layout == "article" else options.layout)
 
 
-def _prune_volumes(state: State, out: Path, kept: set[str]) -> None:
-    """With --prune, the volumes of groups no article is left in go too."""
-    for key, entry in state.known().items():
-        if key.startswith("volumes/") and key not in kept:
-            for relative in entry.outputs.values():
-                inside(out, relative).unlink(missing_ok=True)
-            state.forget(key)
+def _iso(article: Article) -> str | None:
+    return article.date.isoformat() if article.date else None
+
+
+def _label(error: PublisherError, path: Path) -> str:
+    source = error.path or path
+    return f"{source} record {error.record}" if error.record else str(source)
 
 
 def machine_fault(exc: BaseException, out: Path, done: int, total: int) -> EnvironmentProblem:
@@ -254,7 +385,7 @@ def is_empty(article: Article) -> bool:
     return has_warning(article.warnings, "no-text")
 
 
-def _written(results: Iterator[tuple[Article, str, Rendered]], out: Path) -> Iterator[tuple[Article, str, Entry]]:
+def _written(results: Iterator[tuple[Article, Work, Rendered]], out: Path) -> Iterator[tuple[Article, Work, Entry]]:
     """Each result with its files written by a thread of its own, in order: the disk's waits for
     one article overlap the rendering of the next. One write is in flight at a time, and a failed
     article is handed on at once, so that --fail-fast stops before another is built."""
@@ -278,7 +409,7 @@ def _written(results: Iterator[tuple[Article, str, Rendered]], out: Path) -> Ite
 
 def _write(article: Article, rendered: Rendered, out: Path) -> Entry:
     entry = Entry(id=article.slug, source=article.label, title=article.title, pages=rendered.pages,
-                  warnings=list(article.warnings) + rendered.warnings)
+                  warnings=list(article.warnings) + rendered.warnings, date=_iso(article), lang=article.lang)
     written = write_outputs(rendered, out, article.slug)
     entry.outputs = {fmt: path.relative_to(out.resolve()).as_posix() for fmt, path in written.items()}
     entry.sha256 = {fmt: hashlib.sha256(rendered.files[fmt]).hexdigest() for fmt in written}
@@ -292,41 +423,3 @@ def _clear_partial_files(out: Path) -> None:
     """Temporary files a killed run left behind (never visible as outputs: dot-named, .part)."""
     for leftover in out.rglob(".*.part"):
         leftover.unlink(missing_ok=True)
-
-
-def _volumes(articles: list[Article], entries: dict[str, Entry], out: Path, options: Options, group_by: str,
-             state: State, jobs: int | None = None) -> tuple[list[str], list[Entry]]:
-    """One book a group, beside the articles: OUT/volumes/<group>.pdf and .epub. A volume that
-    fails is listed among the entries, so that it counts as a failure of the run."""
-    failed_volumes: list[Entry] = []
-    groups: dict[str, list[Article]] = {}
-    for article in articles:
-        if entries.get(article.slug) and entries[article.slug].status == "ok":
-            groups.setdefault(group_key(article, group_by), []).append(article)
-    made = []
-    book_options = replace(options, layout="book" if options.layout == "article" else options.layout)
-    environment = batch_state.environment_fingerprint(layouts.find(book_options.layout, book_options.layouts_dirs),
-                                           book_options)
-    for key, members in sorted(groups.items()):
-        slug = f"volumes/{slugify(key) or 'group'}"
-        joined = "".join(batch_state.fingerprint(a, environment) for a in members)
-        fingerprint = hashlib.sha256(joined.encode()).hexdigest()
-        if state.reusable(slug, fingerprint, out):
-            made.append(slug)
-            continue
-        if not members:
-            continue
-        publication = Publication(title=key, articles=tuple(members), kind="book", options=book_options)
-        rendered = render_outputs(publication, workers=jobs)
-        written = write_outputs(rendered, out, slug)
-        entry = Entry(id=slug, source=f"{group_by}={key}", title=key, status="failed" if rendered.error else "ok",
-                      outputs={f: p.relative_to(out.resolve()).as_posix() for f, p in written.items()},
-                      error=rendered.error.one_line() if rendered.error else None)
-        state.record(slug, fingerprint, entry)
-        if entry.status == "ok":
-            made.append(slug)
-        else:
-            failed_volumes.append(entry)
-    return made, failed_volumes
-
-

@@ -3,14 +3,17 @@ article, its status, files, checksums, pages and error) and OUT/index.html (link
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from publisher import layouts
 from publisher.batch_state import Entry, notices
-from publisher.files import inside, write_atomic
+from publisher.files import atomic_file, inside
 from publisher.model import WARNING_KINDS, Article, Options, has_warning, warning_code
 
 
@@ -22,52 +25,97 @@ def group_key(article: Article, group_by: str) -> str:
     return str(article.date.year) if group_by == "year" else f"{article.date:%Y-%m}"
 
 
-def write_manifest(out: Path, entries: list[Entry], volumes: list[str]) -> None:
-    listed = [{"id": e.id, "source": e.source, "title": e.title, "status": e.status, "outputs": e.outputs,
-               "sha256": e.sha256, "pages": e.pages, "error": e.error, "warnings": notices(e.warnings)}
-              for e in entries]
-    warned, kinds = warning_counts(entries)
-    summary = {"articles": len(entries), "ok": sum(e.status == "ok" for e in entries),
-               "failed": sum(e.status not in ("ok", "empty", "orphaned", "removed") for e in entries),
-               "reused": sum(e.reused for e in entries),
-               "built": sum(e.status == "ok" and not e.reused for e in entries), "volumes": volumes,
-               "empty": sum(e.status == "empty" or has_warning(e.warnings, "no-text") for e in entries),
-               "orphaned": sum(e.status == "orphaned" for e in entries),
-               "removed": sum(e.status == "removed" for e in entries),
-               "with_warnings": warned, "warnings": kinds}
-    data = json.dumps({"articles": listed, "summary": summary}, ensure_ascii=False, indent=1)
-    write_atomic(inside(out, "manifest.json"), data.encode("utf-8"))
+SHOWN = 10  # articles named on the command line; the manifest lists them all
 
 
-def warning_counts(entries: list[Entry]) -> tuple[int, dict[str, int]]:
-    """How many articles have warnings, and how many have each kind, most first."""
+@dataclass
+class Tally:
+    """What a run's entries add up to, counted as the manifest is written (an archive's entries
+    are never held as a list): the manifest's summary and the run's last lines."""
+
+    articles: int = 0
+    ok: int = 0
+    failed: int = 0
+    reused: int = 0
+    built: int = 0
+    empty: int = 0
+    """Records with a title and no text, built as such or left out."""
+    left_out: int = 0
+    orphaned: int = 0
+    removed: int = 0
+    warned: int = 0
+    kinds: Counter = field(default_factory=Counter)
+    failed_sources: list[str] = field(default_factory=list)
+    warned_sources: list[str] = field(default_factory=list)
+    """The first SHOWN of each, to name them."""
+
+    def add(self, entry: Entry) -> None:
+        self.articles += 1
+        self.ok += entry.status == "ok"
+        self.reused += entry.reused
+        self.built += entry.status == "ok" and not entry.reused
+        self.left_out += entry.status == "empty"
+        self.empty += entry.status == "empty" or has_warning(entry.warnings, "no-text")
+        self.orphaned += entry.status == "orphaned"
+        self.removed += entry.status == "removed"
+        if entry.status not in ("ok", "empty", "orphaned", "removed"):
+            self.failed += 1
+            if len(self.failed_sources) < SHOWN:
+                self.failed_sources.append(entry.source)
+        if entry.warnings:
+            self.warned += 1
+            self.kinds.update({warning_code(warning) for warning in entry.warnings})
+            if len(self.warned_sources) < SHOWN:
+                self.warned_sources.append(entry.source)
+
+    def summary(self, volumes: list[str]) -> dict[str, Any]:
+        return {"articles": self.articles, "ok": self.ok, "failed": self.failed, "reused": self.reused,
+                "built": self.built, "volumes": volumes, "empty": self.empty, "orphaned": self.orphaned,
+                "removed": self.removed, "with_warnings": self.warned, "warnings": dict(self.kinds.most_common())}
+
+
+def write_manifest(out: Path, entries: Iterable[Entry], volumes: list[str]) -> Tally:
+    """OUT/manifest.json, an entry at a time; what they add up to."""
+    tally = Tally()
+    with atomic_file(inside(out, "manifest.json")) as handle:
+        handle.write(b'{"articles": [')
+        for number, entry in enumerate(entries):
+            tally.add(entry)
+            listed = {"id": entry.id, "source": entry.source, "title": entry.title, "status": entry.status,
+                      "outputs": entry.outputs, "sha256": entry.sha256, "pages": entry.pages, "error": entry.error,
+                      "warnings": notices(entry.warnings)}
+            handle.write((b",\n " if number else b"\n ") + json.dumps(listed, ensure_ascii=False).encode())
+        summary = json.dumps(tally.summary(volumes), ensure_ascii=False, indent=1)
+        handle.write(b'\n],\n"summary": ' + summary.encode() + b"}\n")
+    return tally
+
+
+def warning_counts(entries: Iterable) -> tuple[int, dict[str, int]]:
+    """How many articles (or results) have warnings, and how many have each kind, most first."""
     kinds: Counter[str] = Counter()
+    warned = 0
     for entry in entries:
         kinds.update({warning_code(warning) for warning in entry.warnings})
-    return sum(bool(entry.warnings) for entry in entries), dict(kinds.most_common())
+        warned += bool(entry.warnings)
+    return warned, dict(kinds.most_common())
 
 
-def warnings_line(entries: list[Entry], where: str) -> str:
+def warnings_line(warned: int, kinds: dict[str, int], where: str) -> str:
     """"12 articles with warnings: 9 no glyph for a character, 3 title without text (see …)"."""
-    warned, kinds = warning_counts(entries)
     if not warned:
         return ""
     shown = ", ".join(f"{count} {WARNING_KINDS.get(code, code)}" for code, count in kinds.items())
     return f"{warned} article{'s' if warned != 1 else ''} with warnings: {shown} (see {where})"
 
 
-def write_index(out: Path, entries: list[Entry], articles: list[Article], group_by: str | None,
-                 options: Options) -> None:
-    """OUT/index.html: every article with links to its files, by group when grouped."""
-    by_slug = {a.slug: a for a in articles}
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for entry in entries:
-        article = by_slug.get(entry.id)
-        key = group_key(article, group_by) if group_by and article else ""
-        rows.setdefault(key, []).append({"entry": entry, "article": article})
+def write_index(out: Path, rows: Iterable[tuple[str, Entry]], lang: str, grouped: bool, options: Options) -> None:
+    """OUT/index.html: every article with links to its files, by group when grouped. `rows` are
+    (group, entry) in group order, rendered as they come."""
     layout = layouts.find(options.layout, options.layouts_dirs)
-    lang = articles[0].lang if articles else "ar"
-    page = layouts.render(layout, "index.html.j2", groups=sorted(rows.items()), lang=lang,
+    groups = ((key, (entry for _, entry in members)) for key, members in itertools.groupby(rows, key=lambda r: r[0]))
+    page = layouts.stream(layout, "index.html.j2", groups=groups, lang=lang,
                           dir="rtl" if lang.split("-")[0] in ("ar", "fa", "ur", "he") else "ltr",
-                          volumes=sorted((out / "volumes").glob("*.pdf")) if group_by else [])
-    write_atomic(inside(out, "index.html"), page.encode("utf-8"))
+                          volumes=sorted((out / "volumes").glob("*.pdf")) if grouped else [])
+    with atomic_file(inside(out, "index.html")) as handle:
+        for piece in page:
+            handle.write(piece.encode("utf-8"))

@@ -202,7 +202,7 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
     if len(articles) > FEW or left_out:
         _empty_and_warnings([*articles, result], "the warnings above", left_out=len(left_out))
     warned = [a.label for a in articles if a.warnings] + ([result.label] if result.warnings else [])
-    return len(failed) + (1 if result.error else 0) + _strict_failed(strict, warned)
+    return len(failed) + (1 if result.error else 0) + _strict_failed(strict, len(warned), warned)
 
 
 def _date_option(value: str | None):
@@ -331,56 +331,63 @@ def batch(
                             on_entry=show.entry, skip_empty=skip_empty, prune=prune)
     finally:
         show.close()
-    failed = summary.failed
-    built = sum(e.status == "ok" and not e.reused for e in summary.entries)
-    reused = sum(e.reused for e in summary.entries)
-    ok = sum(e.status == "ok" for e in summary.entries)
-    orphans = summary.orphaned
-    typer.echo(f"{ok} of {len(summary.entries) - len(orphans)} articles ok in {out}/ "
-               f"({built} built, {reused} unchanged) in {summary.seconds:.1f}s"
+    tally = summary.tally
+    orphans = tally.orphaned + tally.removed
+    typer.echo(f"{tally.ok} of {tally.articles - orphans} articles ok in {out}/ "
+               f"({tally.built} built, {tally.reused} unchanged) in {summary.seconds:.1f}s"
                + (f"; {len(summary.volumes)} volumes" if summary.volumes else "")
-               + (f"; failed: {', '.join(e.source for e in failed[:10])}" + (" …" if len(failed) > 10 else "")
-                  if failed else ""), err=bool(failed))
+               + (f"; failed: {', '.join(tally.failed_sources)}" + (" …" if tally.failed > len(tally.failed_sources)
+                                                                     else "")
+                  if tally.failed else ""), err=bool(tally.failed))
     if orphans:
-        removed = sum(e.status == "removed" for e in orphans)
-        typer.echo(f"{len(orphans)} article{'s' if len(orphans) != 1 else ''} no longer in the inputs: "
-                   + ("their files deleted (--prune)" if removed else
+        typer.echo(f"{orphans} article{'s' if orphans != 1 else ''} no longer in the inputs: "
+                   + ("their files deleted (--prune)" if tally.removed else
                       "listed as orphaned in manifest.json; --prune deletes their files"), err=True)
-    _empty_and_warnings(summary.entries, f"{out}/manifest.json", left_out=len(summary.left_out))
-    if failed:
+    _last_lines(tally.empty - tally.left_out, tally.left_out, tally.warned, tally.kinds.most_common(),
+                f"{out}/manifest.json")
+    if tally.failed:
         raise typer.Exit(1)
-    _strict(strict, [e.source for e in summary.warned])
+    if _strict_failed(strict, tally.warned, tally.warned_sources):
+        raise typer.Exit(1)
 
 
-def _empty_and_warnings(entries, where: str, left_out: int = 0) -> None:
-    """The run's last lines: empty records, and warnings counted by kind (each one is listed where
-    `where` says)."""
-    from publisher.batch_report import warnings_line
+def _empty_and_warnings(results, where: str, left_out: int = 0) -> None:
+    """The last lines of a build: empty records, and warnings counted by kind."""
+    from publisher.batch_report import warning_counts
     from publisher.model import has_warning
+
+    warned, kinds = warning_counts(results)
+    _last_lines(sum(has_warning(r.warnings, "no-text") for r in results), left_out, warned, kinds.items(), where)
+
+
+def _last_lines(empty: int, left_out: int, warned: int, kinds, where: str) -> None:
+    """The run's last lines: empty records left out or built as such, and warnings counted by
+    kind (each one is listed where `where` says)."""
+    from publisher.batch_report import warnings_line
 
     if left_out:
         typer.echo(f"{left_out} record{'s' if left_out != 1 else ''} with a title and no text left out "
                    "(--skip-empty)", err=True)
-    elif empty := sum(has_warning(e.warnings, "no-text") for e in entries):
+    elif empty:
         typer.echo(f"{empty} of them {'have' if empty != 1 else 'has'} a title and no text, built as such "
                    "(--skip-empty leaves such records out)", err=True)
-    if line := warnings_line(entries, where):
+    if line := warnings_line(warned, dict(kinds), where):
         typer.echo(line, err=True)
 
 
 def _strict(strict: bool, warned: list[str]) -> None:
     """--strict: a warning fails the run, for pipelines that accept nothing less than clean."""
-    if _strict_failed(strict, warned):
+    if _strict_failed(strict, len(warned), warned):
         raise typer.Exit(1)
 
 
-def _strict_failed(strict: bool, warned: list[str]) -> bool:
-    """With --strict and warnings, say which articles have them; whether the run fails for it."""
-    if strict and warned:
-        shown = ", ".join(warned[:10]) + (" …" if len(warned) > 10 else "")
-        typer.echo(f"error: --strict: {len(warned)} article{'s' if len(warned) != 1 else ''} with warnings: {shown}",
-                   err=True)
-    return bool(strict and warned)
+def _strict_failed(strict: bool, count: int, names: list[str]) -> bool:
+    """With --strict and warnings, say which articles have them (the first ten of `count`);
+    whether the run fails for it."""
+    if strict and count:
+        shown = ", ".join(names[:10]) + (" …" if count > min(len(names), 10) else "")
+        typer.echo(f"error: --strict: {count} article{'s' if count != 1 else ''} with warnings: {shown}", err=True)
+    return bool(strict and count)
 
 
 def _settings(given: dict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -125,10 +126,16 @@ def _digits_filter(value: Any, style: str) -> str:
 
 
 def render(layout: Layout, template: str, **context: Any) -> str:
+    return "".join(stream(layout, template, **context))
+
+
+def stream(layout: Layout, template: str, **context: Any) -> Iterator[str]:
+    """A template rendered a piece at a time (Jinja's generate): a page of 30,000 rows never
+    stands whole in memory."""
     import jinja2
 
     try:
-        return environment(layout).get_template(template).render(**context)
+        yield from environment(layout).get_template(template).generate(**context)
     except jinja2.TemplateNotFound as exc:
         raise LayoutError(f"template {exc.name!r} not found in layout {layout.name!r}",
                           path=layout.folder, hint="add it or extend a layout that has it") from None
