@@ -26,7 +26,7 @@ from pathlib import Path
 from publisher import batch_state, layouts, workers
 from publisher.batch_report import Tally, group_key, write_index, write_manifest
 from publisher.batch_state import Entry, Listing, State
-from publisher.builder import Rendered, render_outputs, write_outputs
+from publisher.builder import Rendered, render_outputs, unique_slug, write_outputs
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
 from publisher.files import inside, prepare_output_folder, scratch
 from publisher.model import Article, Options, Publication, has_warning, slugify
@@ -219,13 +219,13 @@ class _Run:
         if known is None:
             return None
         base, slug = known
-        if self._unique(base) != slug:
+        if unique_slug(base, self.listing.ids) != slug:
             return None  # another article took its name in this run: read it again
         return self.state.reusable(slug, None, self.out)
 
     def _wanted(self, article: Article, key: str, digest: str | None) -> tuple[Article, Work] | None:
         base = article.slug
-        article = replace(article, slug=self._unique(base)) if self.listing.taken(base) else article
+        article = replace(article, slug=unique_slug(base, self.listing.ids)) if self.listing.taken(base) else article
         self.lang = self.lang or article.lang
         group = group_key(article, self.group_by) if self.group_by else ""
         if self.skip_empty and is_empty(article):
@@ -246,15 +246,6 @@ class _Run:
                                error="not built: the run stopped first", date=_iso(article), lang=article.lang),
                          group)
         return article, work
-
-    def _unique(self, base: str) -> str:
-        """Two articles may not write the same file: a repeated slug gets -2, -3, ... (in input
-        order, as the listing has them)."""
-        slug, number = base, 1
-        while self.listing.taken(slug):
-            number += 1
-            slug = f"{base}-{number}"
-        return slug
 
     def _remember(self, article: Article, work: Work) -> None:
         """An article read from bytes of its own, and built from nothing else: no image, whose

@@ -87,12 +87,18 @@ def _read_all(paths: list[Path], settings: ReadSettings) -> list[ArticleResult]:
 
 def _unique(article: Article, taken: set[str]) -> Article:
     """Two articles may not write the same file: a repeated slug gets -2, -3, ..."""
-    slug, number = article.slug, 1
-    while slug in taken:
-        number += 1
-        slug = f"{article.slug}-{number}"
+    slug = unique_slug(article.slug, taken)
     taken.add(slug)
     return article if slug == article.slug else replace(article, slug=slug)
+
+
+def unique_slug(base: str, taken: set[str]) -> str:
+    """`base`, or the first of base-2, base-3, ... that `taken` does not hold."""
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
 
 
 def _make_outputs(result: ArticleResult, out: Path, options: Options) -> None:
