@@ -16,7 +16,6 @@ import concurrent.futures as cf
 import contextlib
 import errno
 import hashlib
-import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -86,11 +85,12 @@ def batch(
     try:
         run = _Run(out, options, layout, replace(settings or ReadSettings(), keep_originals=keep), force=force,
                    group_by=group_by, skip_empty=skip_empty, progress=progress, on_entry=on_entry)
-        for leftover in (out / ".publisher").glob("tmp-*"):  # what a killed run's workers left
-            shutil.rmtree(leftover, ignore_errors=True)
         with contextlib.ExitStack() as stack:
             try:
-                run.scratch = stack.enter_context(scratch(out / ".publisher"))
+                # The workers' temporary files (WeasyPrint's copy of every font, 2.8 MB a worker)
+                # go in the system's temporary folder, not OUT: on an output disk short of space
+                # they would fill it before the first article, and they are no output.
+                run.scratch = stack.enter_context(scratch())
             except OSError as exc:
                 raise machine_fault(exc, out, 0, 0) from None
             return run.go(paths, jobs=jobs, scheduler=scheduler, timeout=timeout, fail_fast=fail_fast, prune=prune,
@@ -336,10 +336,17 @@ def machine_fault(exc: BaseException, out: Path, done: int, total: int) -> Envir
             errno.EROFS: "the output folder is on a read-only file system",
             errno.ENOENT: "the output folder is gone", errno.EACCES: "no permission to write there"}.get(
         getattr(exc, "errno", None), str(getattr(exc, "strerror", None) or exc))
-    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-        what = "the state file is locked by another run"
-    elif isinstance(exc, sqlite3.Error):
-        what = f"the state file cannot be written ({exc})"
+    if isinstance(exc, sqlite3.Error):  # SQLite names the fault by its own codes, not errno
+        code = getattr(exc, "sqlite_errorcode", None)
+        code = code & 0xFF if code is not None else None  # an extended code's primary part
+        what = {sqlite3.SQLITE_FULL: "no space left on the device",
+                sqlite3.SQLITE_READONLY: "the output folder is on a read-only file system",
+                sqlite3.SQLITE_BUSY: "the state file is locked by another run",
+                sqlite3.SQLITE_LOCKED: "the state file is locked by another run"}.get(code)
+        if what is None:
+            what = ("the state file is locked by another run" if "locked" in str(exc)
+                    else "no space left on the device" if "disk is full" in str(exc)
+                    else f"the state file cannot be written ({exc})")
     return EnvironmentProblem(f"{what} (writing {where}): {done} of {total} articles done",
                               path=out, hint="fix that, then run the same command again: it goes on from "
                                              "what is already written")

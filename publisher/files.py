@@ -48,15 +48,13 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
 
 
 @contextlib.contextmanager
-def scratch(parent: Path | None = None) -> Iterator[Path]:
-    """A folder for worker processes' temporary files (under `parent`, else the system's), removed
-    with all it holds when the block ends. WeasyPrint's FontConfiguration keeps the fonts it loads
-    in a folder (weasyprint-XXXX, 2.8 MB) that only its __del__ removes, and a pool worker ends
+def scratch() -> Iterator[Path]:
+    """A folder in the system's temporary folder (TMPDIR) for worker processes' temporary files,
+    removed with all it holds when the block ends. WeasyPrint's FontConfiguration keeps the fonts it
+    loads in a folder (weasyprint-XXXX, 2.8 MB) that only its __del__ removes, and a pool worker ends
     with os._exit, which runs no __del__: each worker of every batch and every book in parts left
     one in /tmp (259 were found there)."""
-    if parent is not None:
-        parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="tmp-", dir=parent))
+    folder = Path(tempfile.mkdtemp(prefix="publisher-tmp-"))
     try:
         yield folder
     finally:

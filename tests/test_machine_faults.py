@@ -78,3 +78,12 @@ def test_the_message_names_the_file(tmp_path):
     full = OSError(28, "No space left on device", str(Path("/data/out/a.pdf")))
     fault = machine_fault(full, Path("/data/out"), 7, 60)
     assert fault.exit_code == 3 and "/data/out/a.pdf" in fault.message and "7 of 60 articles done" in fault.message
+
+
+def test_a_full_disk_met_by_the_state_file_says_so():
+    import sqlite3
+
+    from publisher.batch import machine_fault
+
+    fault = machine_fault(sqlite3.OperationalError("database or disk is full"), Path("/data/out"), 3, 9)
+    assert fault.exit_code == 3 and "no space left on the device" in fault.message and "3 of 9" in fault.message
