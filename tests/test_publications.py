@@ -80,9 +80,20 @@ def test_book_of_twelve_corpus_articles(tmp_path):
     export.write_text("".join(CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:12]), encoding="utf-8")
     run = publisher("book", export, "--title", "أرشيف الصحف", "--out", tmp_path / "out")
     assert run.code == 0, run.stderr
-    titles = [json.loads(line)["title"].strip() for line in export.read_text(encoding="utf-8").splitlines()]
-    check_book(next((tmp_path / "out").glob("*.pdf")), titles)
+    records = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    titles = [record["title"].strip() for record in records]
+    pdf = next((tmp_path / "out").glob("*.pdf"))
+    check_book(pdf, titles)
     check_epub(next((tmp_path / "out").glob("*.epub")), titles, ace=True)
+    # The contents say who each entry is by: "CITY: NAME" gives NAME (a person, or a newspaper
+    # printed as the source), never the city, and never after "بقلم".
+    contents = "\n".join(page_text(pdf, i) for i in range(6))
+    contents = " ".join(contents[contents.index("المحتويات"):].split())
+    named = [record["author"].partition(":") for record in records if ":" in record.get("author", "")]
+    assert len(named) >= 5
+    for _city, _, name in named:
+        assert " ".join(name.strip("«»{} ").split()) in contents, name
+    assert "بقلم" not in contents
 
 
 @needs_poppler

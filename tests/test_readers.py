@@ -200,6 +200,35 @@ def test_author_fields_are_sorted_into_place_authors_and_credit(case, tmp_path):
     assert article.credit == case.get("credit", ""), article
 
 
+SIGNED = {  # the same article, signed at its end, in four formats
+    "signed.md": "---\ntitle: مكتبة الحي\n---\n\nافتتحت مكتبة الحي أبوابها صباح اليوم.\n\nوتضم ألفي كتاب.\n\n"
+                 "بقلم: د. سلوى الراشد\n",
+    "signed.txt": "مكتبة الحي\nافتتحت مكتبة الحي أبوابها صباح اليوم.\nوتضم ألفي كتاب.\nبقلم: د. سلوى الراشد\n",
+    "signed.html": "<html><head><title>مكتبة الحي</title></head><body><p>افتتحت مكتبة الحي أبوابها صباح اليوم.</p>"
+                   "<p>وتضم ألفي كتاب.</p><p><em>بقلم: د. سلوى الراشد</em></p></body></html>",
+    "signed.jsonl": json.dumps({"title": "مكتبة الحي", "content": "<p>افتتحت مكتبة الحي أبوابها صباح اليوم.</p>"
+                                "<p>وتضم ألفي كتاب.</p><p>بقلم: د. سلوى الراشد</p>"}, ensure_ascii=False) + "\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIGNED))
+def test_a_signature_line_names_the_author_in_every_reader(name, tmp_path):
+    """A signature closing the text is the byline: the author in the metadata, the line printed once."""
+    source = tmp_path / name
+    source.write_text(SIGNED[name], encoding="utf-8")
+    (article,) = list(read(source))
+    assert article.authors == ("سلوى الراشد",)
+    assert article.byline == "بقلم: د. سلوى الراشد"
+    assert "سلوى" not in article.body_html and "وتضم ألفي كتاب" in article.body_html
+
+
+def test_a_closing_line_that_is_not_a_signature_stays_text(tmp_path):
+    source = tmp_path / "quote.md"
+    source.write_text("---\ntitle: تصريح\n---\n\nتحدث الوزير للصحفيين.\n\nقال: إن العمل مستمر.\n", encoding="utf-8")
+    (article,) = list(read(source))
+    assert article.authors == () and "إن العمل مستمر" in article.body_html
+
+
 def test_the_credit_table_has_thirty_shapes():
     assert len(CREDIT_CASES) >= 30
 

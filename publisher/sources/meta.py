@@ -88,6 +88,11 @@ def build_article(
     field = "authors" if "authors" in meta else "author"
     if given := _strings(meta.get(field), path, field, split=False):
         authors, byline = given, ""
+    elif not authors and not byline:
+        # No author given: a byline opening the body or a signature line closing it names them,
+        # in any reader's body (the wire-text reader finds the opening one itself).
+        body_html, byline = credits.signature(body_html)
+        authors = credits.names_in(byline)
     # A place is a dateline, an agency or a newspaper a credit; only people are authors.
     people: list[str] = []
     place = credit = ""

@@ -18,17 +18,11 @@ from pathlib import Path
 
 from publisher.arabic import parse_date
 from publisher.model import Article, Notice
+from publisher.sources import credits
+from publisher.sources.credits import BYLINE
 from publisher.sources.decode import read_text
 from publisher.sources.meta import build_article, front_matter_and_sidecar
 
-_HONORIFIC = r"(?:(?:م|د|أ|أ\.د|ا)\s*[/.]\s*|(?:الدكتور|الدكتورة|المهندس|المهندسة|الأستاذ|الأستاذة|الشيخ)\s+)"
-# "كتب : م/ خالد عبد العزيز", "بقلم د. سارة", "By Jane Doe": a verb of writing, a name of a few words.
-BYLINE = re.compile(
-    r"^(?P<verb>كتب|كتبت|بقلم|إعداد|اعداد|تقرير|تحرير|متابعة|حوار|ترجمة|By)(?:\s*[:：\-–]\s*|\s+)"
-    rf"(?P<name>{_HONORIFIC}?[^\s.:!?؟،,][^.:!?؟]{{0,60}})$",
-    re.IGNORECASE,
-)
-HONORIFIC = re.compile(rf"^{_HONORIFIC}")
 # A short line that ends with a colon introduces a section: "أبرز محاور اللقاء:".
 SECTION = re.compile(r"^(?P<text>[^.!?؟:•*\-–]\S*(?:\s+\S+){0,6}?)\s*[:：]$")
 # "- topic", "• item", "* item", "1. item", "١) item", "٣- item"
@@ -86,7 +80,7 @@ def read_copy(text: str, *, has_title: bool) -> Copy:
     lines = classify(split_lines(text), has_title=has_title)
     byline = next((line.text for line in lines if line.kind == "byline"), "")
     dateline = next((line.text for line in lines if line.kind == "dateline"), "")
-    authors = tuple(HONORIFIC.sub("", name).strip() for name in _names(byline))
+    authors = credits.names_in(byline)
     return Copy(
         body_html=render(lines),
         title=next((line.text for line in lines if line.kind == "title"), ""),
@@ -193,10 +187,3 @@ def render(lines: list[Line]) -> str:
 def _marker(line: Line) -> str:
     """A numbered line keeps its number as written: it is part of the text, not a CSS counter."""
     return f'<span class="number">{escape(line.number)}</span> ' if line.number else ""
-
-
-def _names(byline: str) -> list[str]:
-    match = BYLINE.match(byline)
-    if not match:
-        return []
-    return [name for name in re.split(r"\s*[،,]\s*", match["name"].strip()) if name]
