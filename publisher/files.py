@@ -54,11 +54,27 @@ def scratch() -> Iterator[Path]:
     loads in a folder (weasyprint-XXXX, 2.8 MB) that only its __del__ removes, and a pool worker ends
     with os._exit, which runs no __del__: each worker of every batch and every book in parts left
     one in /tmp (259 were found there)."""
-    folder = Path(tempfile.mkdtemp(prefix="publisher-tmp-"))
+    _remove_orphaned_scratch()
+    folder = Path(tempfile.mkdtemp(prefix=f"publisher-tmp-{os.getpid()}-"))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_orphaned_scratch() -> None:
+    """The scratch folders of runs that were killed (SIGKILL, a power cut) before they could remove
+    them: named by their run's process id, gone once that process is."""
+    for folder in Path(tempfile.gettempdir()).glob("publisher-tmp-*-*"):
+        pid = folder.name.split("-")[2]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # another user's process: alive, not ours to judge
+            pass
 
 
 def use_scratch(folder: str | None) -> None:
