@@ -62,7 +62,7 @@ class Tally:
             self.failed += 1
             if len(self.failed_sources) < SHOWN:
                 self.failed_sources.append(entry.source)
-        if entry.warnings:
+        if entry.warnings and entry.status != "empty":  # one left out is counted as such, not warned of
             self.warned += 1
             self.kinds.update({warning_code(warning) for warning in entry.warnings})
             if len(self.warned_sources) < SHOWN:

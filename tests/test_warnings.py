@@ -81,6 +81,7 @@ def test_skip_empty_leaves_them_out_and_counts_them(export, tmp_path):
     assert run.code == 0, run.stderr
     assert "7 of 12 articles ok" in run.stderr + run.stdout
     assert "5 records with a title and no text left out (--skip-empty)" in run.stderr
+    assert "title without text" not in run.stderr  # counted as left out, not as warned of
     data = manifest(out)
     empty = [a for a in data["articles"] if a["status"] == "empty"]
     assert len(empty) == 5 and all(a["outputs"] == {} for a in empty)
