@@ -215,13 +215,13 @@ class _Run:
     def _unread(self, key: str, digest: str) -> Entry | None:
         """The entry of an item whose bytes were read before into the same settings, when its
         article would get the same slug now and its files are there."""
-        known = self.state.unread(key, digest)
+        known = self.state.unread(key, digest, self.out)
         if known is None:
             return None
-        base, slug = known
+        base, slug, entry = known
         if unique_slug(base, self.listing.ids) != slug:
             return None  # another article took its name in this run: read it again
-        return self.state.reusable(slug, None, self.out)
+        return entry
 
     def _wanted(self, article: Article, key: str, digest: str | None) -> tuple[Article, Work] | None:
         base = article.slug

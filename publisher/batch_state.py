@@ -62,6 +62,13 @@ def _saved(entry: Entry, listed: bool = False) -> str:
     return json.dumps(saved, ensure_ascii=False)
 
 
+def _whole(entry: Entry, out: Path) -> Entry | None:
+    """The entry, marked reused, if it was made and its files are all there."""
+    if entry.status != "ok" or not all((out / rel).is_file() for rel in entry.outputs.values()):
+        return None
+    return replace(entry, reused=True)
+
+
 class State:
     """What earlier runs made: an article's fingerprint and the files it gave."""
 
@@ -81,20 +88,21 @@ class State:
         row = self.db.execute("SELECT fingerprint, entry FROM done WHERE id = ?", (key,)).fetchone()
         if not row or (fingerprint is not None and row[0] != fingerprint):
             return None
-        entry = _entry(row[1])
-        if entry.status != "ok" or not all((out / rel).is_file() for rel in entry.outputs.values()):
+        return _whole(_entry(row[1]), out)
+
+    def unread(self, item: str, digest: str, out: Path) -> tuple[str, str, Entry | None] | None:
+        """(the slug its article was read as, the one it was given, and its entry if its files are
+        there) for an item whose bytes were read before into the same settings (`digest`), or None:
+        one query, since an unchanged rerun asks it of every record."""
+        row = self.db.execute("SELECT raw.base, raw.id, done.entry FROM raw LEFT JOIN done ON done.id = raw.id "
+                              "WHERE raw.item = ? AND raw.digest = ?", (item, digest)).fetchone()
+        if not row:
             return None
-        return replace(entry, reused=True)
+        return row[0], row[1], _whole(_entry(row[2]), out) if row[2] else None
 
     def record(self, key: str, fingerprint: str, entry: Entry) -> None:
         self.db.execute("INSERT OR REPLACE INTO done VALUES (?, ?, ?)", (key, fingerprint, _saved(entry)))
         self.db.commit()
-
-    def unread(self, item: str, digest: str) -> tuple[str, str] | None:
-        """(the slug its article was read as, and the one it was given) for an item whose bytes
-        were read before into the same settings (`digest`), or None."""
-        row = self.db.execute("SELECT base, id FROM raw WHERE item = ? AND digest = ?", (item, digest)).fetchone()
-        return (row[0], row[1]) if row else None
 
     def remember(self, item: str, digest: str, base: str, key: str) -> None:
         """That the bytes of `item` read as the article `key` (whose own slug is `base`)."""
