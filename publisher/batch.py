@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publisher import batch_state, layouts, workers
-from publisher.batch_report import Tally, group_key, write_index, write_manifest
+from publisher.batch_report import Tally, group_key, manifest_file, write_index, write_manifest
 from publisher.batch_state import Entry, Listing, State
 from publisher.builder import Rendered, render_outputs, unique_slug, write_outputs
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
@@ -172,8 +172,14 @@ class _Run:
             stopping = False
         finally:
             try:
-                tally = write_manifest(out, self.listing.entries(), volumes)
-                write_index(out, self.listing.by_group(), self.lang or "ar", bool(self.group_by), self.options)
+                if self.group_by:  # the index in group order, the manifest in input order
+                    tally = write_manifest(out, self.listing.entries(), volumes)
+                    write_index(out, self.listing.by_group(), self.lang or "ar", True, self.options)
+                else:  # both in input order: each entry read once for the two
+                    with manifest_file(out, volumes) as manifest:
+                        write_index(out, (("", manifest.add(entry)) for entry in self.listing.entries()),
+                                    self.lang or "ar", False, self.options)
+                    tally = manifest.tally
             except (OSError, sqlite3.Error) as exc:
                 if not stopping:
                     raise machine_fault(exc, out, self.done, self.total) from None

@@ -3,6 +3,7 @@ article, its status, files, checksums, pages and error) and OUT/index.html (link
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections import Counter
@@ -74,20 +75,39 @@ class Tally:
                 "removed": self.removed, "with_warnings": self.warned, "warnings": dict(self.kinds.most_common())}
 
 
-def write_manifest(out: Path, entries: Iterable[Entry], volumes: list[str]) -> Tally:
-    """OUT/manifest.json, an entry at a time; what they add up to."""
-    tally = Tally()
+class Manifest:
+    """OUT/manifest.json being written, an entry at a time (`add`); what they add up to (`tally`)."""
+
+    def __init__(self, handle) -> None:
+        self.handle, self.tally = handle, Tally()
+
+    def add(self, entry: Entry) -> Entry:
+        self.tally.add(entry)
+        listed = {"id": entry.id, "source": entry.source, "title": entry.title, "status": entry.status,
+                  "outputs": entry.outputs, "sha256": entry.sha256, "pages": entry.pages, "error": entry.error,
+                  "warnings": notices(entry.warnings)}
+        separator = b",\n " if self.tally.articles > 1 else b"\n "
+        self.handle.write(separator + json.dumps(listed, ensure_ascii=False).encode())
+        return entry
+
+
+@contextlib.contextmanager
+def manifest_file(out: Path, volumes: list[str]) -> Iterator[Manifest]:
+    """OUT/manifest.json, whole or not at all: its entries added in the block, its summary after."""
     with atomic_file(inside(out, "manifest.json")) as handle:
         handle.write(b'{"articles": [')
-        for number, entry in enumerate(entries):
-            tally.add(entry)
-            listed = {"id": entry.id, "source": entry.source, "title": entry.title, "status": entry.status,
-                      "outputs": entry.outputs, "sha256": entry.sha256, "pages": entry.pages, "error": entry.error,
-                      "warnings": notices(entry.warnings)}
-            handle.write((b",\n " if number else b"\n ") + json.dumps(listed, ensure_ascii=False).encode())
-        summary = json.dumps(tally.summary(volumes), ensure_ascii=False, indent=1)
+        manifest = Manifest(handle)
+        yield manifest
+        summary = json.dumps(manifest.tally.summary(volumes), ensure_ascii=False, indent=1)
         handle.write(b'\n],\n"summary": ' + summary.encode() + b"}\n")
-    return tally
+
+
+def write_manifest(out: Path, entries: Iterable[Entry], volumes: list[str]) -> Tally:
+    """OUT/manifest.json, an entry at a time; what they add up to."""
+    with manifest_file(out, volumes) as manifest:
+        for entry in entries:
+            manifest.add(entry)
+    return manifest.tally
 
 
 def warning_counts(entries: Iterable) -> tuple[int, dict[str, int]]:
