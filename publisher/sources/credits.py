@@ -140,24 +140,28 @@ def sort_out(value: str) -> Credits:
     match = PLACE_AND_NAME.match(value) or PLACE_AND_SENDER.match(value)
     if match and match["place"].split()[0].casefold() not in _BYLINE_WORDS:
         found = _sorted_pieces(_pieces(match["name"].strip()))
-        return Credits(place=match["place"], authors=found.authors, credit=found.credit) if not found.place else \
-            Credits(place=f"{match['place']} - {found.place}", authors=found.authors, credit=found.credit)
+        return Credits(place=" - ".join(filter(None, (match["place"], found.place))), authors=found.authors,
+                       credit=found.credit)
     return _sorted_pieces(_pieces(value))
 
 
 def _pieces(value: str) -> list[tuple[str, str]]:
-    """(separator before it, piece): the separators as "-" or "،" (or "/"), the pieces as written."""
+    """(separator before it, piece): the separators as "-" or "،" (or "/"), the pieces as written
+    (out of their brackets)."""
     parts = _SEPARATOR.split(value)
     pieces, separator = [], ""
     for index, part in enumerate(parts):
         if index % 2:
             separator = "/" if "/" in part else "،" if ("،" in part or "," in part) else "-"
         elif part.strip():
-            from_place = _FROM_PLACE.match(part.strip())
-            if from_place and not _QUOTED.match(part.strip()):
+            part = part.strip()
+            bracketed = _IN_BRACKETS.match(part)  # "(د ب أ)": the name in the brackets
+            part = bracketed["name"].strip() if bracketed else part
+            from_place = _FROM_PLACE.match(part)
+            if from_place and not _QUOTED.match(part):
                 pieces += [(separator, from_place["name"]), ("-", from_place["place"])]
             else:
-                pieces.append((separator, part.strip()))
+                pieces.append((separator, part))
     return pieces
 
 
@@ -183,28 +187,27 @@ def _kind(piece: str) -> str:
     return "one" if len(piece.split()) == 1 else "person"
 
 
+def _quoted_name(piece: str) -> str:
+    """«name» for a quoted piece, whatever marks the source quoted it with."""
+    quoted = _QUOTED.match(piece)
+    return f"«{next(group for group in quoted.groups() if group).strip()}»"
+
+
 def _sorted_pieces(pieces: list[tuple[str, str]]) -> Credits:
-    if len(pieces) == 1:  # one name: a credit only when quoted or an agency, else a person's
+    if len(pieces) == 1:
+        # One name: a credit when quoted, an agency's or a newspaper's ("الرياض الإلكتروني", and
+        # "الرياض" alone: the paper crediting itself); a dateline when a place the table knows;
+        # else a person's.
         (_, value), = pieces
-        quoted = _QUOTED.match(value)
-        if quoted:
-            return Credits(credit=f"«{next(group for group in quoted.groups() if group).strip()}»")
-        # Unquoted, an agency is a credit, and so is a newspaper's name ("الرياض الإلكتروني", and
-        # "الرياض" alone: the paper crediting itself); a place the table knows is a dateline; a
-        # name the table does not know stays a person's.
-        bracketed = _IN_BRACKETS.match(value)
-        name = bracketed["name"].strip() if bracketed else value
-        found = kinds(name)
-        if "agency" in found or "newspaper" in found:
-            return Credits(credit=name)
-        if "place" in found:
-            return Credits(place=name)
-        return Credits(authors=(value,) if value else ())
-    sorted_out = []  # (separator, piece, kind)
-    for separator, piece in pieces:
-        bracketed = _IN_BRACKETS.match(piece)
-        piece = bracketed["name"].strip() if bracketed else piece
-        sorted_out.append([separator, piece, _kind(piece)])
+        kind = _kind(value)
+        if kind == "quoted":
+            return Credits(credit=_quoted_name(value))
+        if kind in ("agency", "newspaper", "both"):
+            return Credits(credit=value)
+        if kind == "place" and kinds(value):
+            return Credits(place=value)
+        return Credits(authors=(value,))
+    sorted_out = [[separator, piece, _kind(piece)] for separator, piece in pieces]
     # A newspaper's name that is a place's too ("الرياض", "المدينة") is the paper beside a place, and
     # the place beside an agency or alone ("الرياض - واس"): the last such name is then the place.
     has_place = any(kind == "place" for _, _, kind in sorted_out)
@@ -221,7 +224,7 @@ def _sorted_pieces(pieces: list[tuple[str, str]]) -> Credits:
                                                                               and sorted_out[index - 1][2] == "place")
             entry[2] = "place" if listed or not has_place else "person"
             has_place = True
-    places, authors, credit = [], [], []
+    place, authors, credit = "", [], []
     role = ""
     for separator, piece, kind in sorted_out:
         if kind == "role":
@@ -229,27 +232,15 @@ def _sorted_pieces(pieces: list[tuple[str, str]]) -> Credits:
         elif role:
             credit.append(f"{role}: {piece}")
             role = ""
-        elif kind == "place":
-            places.append(f"{separator if places and separator != '/' else ''} {piece}".strip() if places else piece)
+        elif kind == "place":  # places as one dateline: "صنعاء - جدة", "نيقوسيا، بيروت"
+            place += ("، " if separator == "،" else " - ") + piece if place else piece
         elif kind == "person":
             authors.append(piece)
         elif kind == "quoted":
-            quoted = _QUOTED.match(piece)
-            credit.append(f"«{next(group for group in quoted.groups() if group).strip()}»")
+            credit.append(_quoted_name(piece))
         elif kind != "byline":
             credit.append(piece)
-    return Credits(place=_joined(places), authors=tuple(authors), credit="، ".join(credit))
-
-
-def _joined(places: list[str]) -> str:
-    """Places as one dateline: "صنعاء - جدة", "نيقوسيا، بيروت"."""
-    out = ""
-    for place in places:
-        if place.startswith(("-", "،")):
-            out += (" " if place[0] == "-" else "") + place
-        else:
-            out += (" - " if out else "") + place
-    return out
+    return Credits(place=place, authors=tuple(authors), credit="، ".join(credit))
 
 
 def agency_in(body_html: str, dateline: str = "") -> str:

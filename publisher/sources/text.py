@@ -19,7 +19,6 @@ from pathlib import Path
 from publisher.arabic import parse_date
 from publisher.model import Article, Notice
 from publisher.sources import credits
-from publisher.sources.credits import BYLINE
 from publisher.sources.decode import read_text
 from publisher.sources.meta import build_article, front_matter_and_sidecar
 
@@ -113,7 +112,7 @@ def _clean_end(line: str) -> str:
 def classify(lines: list[str], *, has_title: bool) -> list[Line]:
     found: list[Line] = []
     for index, text in enumerate(lines):
-        if index < 3 and not any(x.kind == "byline" for x in found) and BYLINE.match(text):
+        if index < 3 and not any(x.kind == "byline" for x in found) and credits.BYLINE.match(text):
             found.append(Line("byline", text))
         elif index < 4 and not any(x.kind == "dateline" for x in found) and parse_date(text):
             found.append(Line("dateline", text))
