@@ -343,16 +343,15 @@ def machine_fault(exc: BaseException, out: Path, done: int, total: int) -> Envir
             errno.ENOENT: "the output folder is gone", errno.EACCES: "no permission to write there"}.get(
         getattr(exc, "errno", None), str(getattr(exc, "strerror", None) or exc))
     if isinstance(exc, sqlite3.Error):  # SQLite names the fault by its own codes, not errno
-        code = getattr(exc, "sqlite_errorcode", None)
-        code = code & 0xFF if code is not None else None  # an extended code's primary part
+        code = getattr(exc, "sqlite_errorcode", None)  # absent from an error raised by hand
+        if code is None:
+            code = sqlite3.SQLITE_FULL if "disk is full" in str(exc) else (
+                sqlite3.SQLITE_BUSY if "locked" in str(exc) else 0)
         what = {sqlite3.SQLITE_FULL: "no space left on the device",
                 sqlite3.SQLITE_READONLY: "the output folder is on a read-only file system",
                 sqlite3.SQLITE_BUSY: "the state file is locked by another run",
-                sqlite3.SQLITE_LOCKED: "the state file is locked by another run"}.get(code)
-        if what is None:
-            what = ("the state file is locked by another run" if "locked" in str(exc)
-                    else "no space left on the device" if "disk is full" in str(exc)
-                    else f"the state file cannot be written ({exc})")
+                sqlite3.SQLITE_LOCKED: "the state file is locked by another run"}.get(
+            code & 0xFF, f"the state file cannot be written ({exc})")  # an extended code's primary part
     return EnvironmentProblem(f"{what} (writing {where}): {done} of {total} articles done",
                               path=out, hint="fix that, then run the same command again: it goes on from "
                                              "what is already written")
