@@ -205,8 +205,8 @@ class _Run:
                     hashed = self.reading.copy()
                     hashed.update(key.encode() + b"\0" + item.raw)
                     digest = hashed.hexdigest()
-                    if not self.force and (entry := self._unread(key, digest)):
-                        self._list(entry)
+                    if not self.force and (reused := self._unread(key, digest)):
+                        self._list(*reused)
                         continue
                 for read in item.read():
                     if isinstance(read, PublisherError):
@@ -218,8 +218,8 @@ class _Run:
                     if work is not None:
                         yield work
 
-    def _unread(self, key: str, digest: str) -> Entry | None:
-        """The entry of an item whose bytes were read before into the same settings, when its
+    def _unread(self, key: str, digest: str) -> tuple[Entry, str] | None:
+        """The entry (and its listing JSON) of an item whose bytes were read before into the same settings, when its
         article would get the same slug now and its files are there."""
         known = self.state.unread(key, digest, self.out)
         if known is None:
@@ -237,7 +237,7 @@ class _Run:
         if self.skip_empty and is_empty(article):
             self._list(Entry(id=article.slug, source=article.label, title=article.title, status="empty",
                              error="no text: left out (--skip-empty)", warnings=list(article.warnings),
-                             date=_iso(article), lang=article.lang), group)
+                             date=_iso(article), lang=article.lang), group=group)
             return None
         work = Work(batch_state.fingerprint(article, self.environment), key, digest, base)
         if self.group_by:
@@ -246,7 +246,7 @@ class _Run:
         reused = None if self.force else self.state.reusable(article.slug, work.fingerprint, self.out)
         if reused:
             self._remember(article, work)
-            self._list(reused, group)
+            self._list(*reused, group=group)
             return None
         self.listing.add(Entry(id=article.slug, source=article.label, title=article.title, status="skipped",
                                error="not built: the run stopped first", date=_iso(article), lang=article.lang),
@@ -259,9 +259,9 @@ class _Run:
         if work.digest and not article.assets and "<img" not in article.body_html:
             self.state.remember(work.item, work.digest, work.base, article.slug)
 
-    def _list(self, entry: Entry, group: str = "") -> None:
+    def _list(self, entry: Entry, listed: str | None = None, group: str = "") -> None:
         self.lang = self.lang or entry.lang
-        self.listing.add(entry, group)
+        self.listing.add(entry, group, listed)
         self._counted(entry)
 
     def _counted(self, entry: Entry) -> None:
