@@ -159,14 +159,17 @@ def _publish_file(path: Path, out: Path, given: dict) -> int:
     options = _options(given, publication=file_options, kind=spec["kind"])
     return _publish(spec["kind"], spec["articles"], out, options, title=spec["title"], issue=spec["issue"],
                     date=spec["date"], authors=spec["authors"], cover=spec["cover"], settings=_settings(given),
-                    source=path, strict=bool(given.get("strict")), skip_empty=bool(given.get("skip_empty")))
+                    source=path, strict=bool(given.get("strict")), skip_empty=bool(given.get("skip_empty")),
+                    masthead=spec["masthead"])
 
 
 def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, issue: str = "", date=None,
              authors: tuple[str, ...] = (), cover: Path | None = None, settings=None, source: Path | None = None,
-             jobs: int | None = None, strict: bool = False, skip_empty: bool = False) -> int:
+             jobs: int | None = None, strict: bool = False, skip_empty: bool = False,
+             masthead: dict | None = None) -> int:
     """Read the articles, make the publication, report; the number of articles that failed (a
-    warning counts as one with --strict)."""
+    warning counts as one with --strict). `masthead`: a bulletin's logo, tagline, publisher,
+    address and back page (Publication's fields of those names)."""
     from publisher.batch import is_empty
     from publisher.builder import build_publication, gather
     from publisher.model import Publication
@@ -175,6 +178,11 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
         from publisher.publications import check_cover
 
         check_cover(cover)
+    masthead = {key: value for key, value in (masthead or {}).items() if value}
+    if masthead.get("logo") is not None:
+        from publisher.publications import check_cover
+
+        check_cover(masthead["logo"], "logo", "--logo")
     articles, failed = gather(inputs, settings)
     for result in failed:
         _report(result)
@@ -186,7 +194,7 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
         for warning in article.warnings:
             typer.echo(f"warning: {article.label}: {warning}", err=True)
     publication = Publication(title=title, articles=tuple(articles), kind=kind, options=options, issue=issue,
-                              issued=date, editors=authors, cover=cover, source=source)
+                              issued=date, editors=authors, cover=cover, source=source, **masthead)
     from publisher.progress import Progress
 
     show = Progress(enabled=kind == "book" and not _State.quiet, label=kind)
@@ -227,22 +235,36 @@ def bulletin(
     issue: Annotated[str, typer.Option("--issue", help="The issue number.")],
     date: Annotated[str | None, typer.Option("--date", help="The issue's date, YYYY-MM-DD; default: the newest "
                                                             "article's.")] = None,
+    logo: Annotated[Path | None, typer.Option("--logo", help="The masthead's logo: PNG, JPEG or SVG.")] = None,
+    tagline: Annotated[str | None, typer.Option("--tagline", help="A line under the bulletin's name.")] = None,
+    publisher: Annotated[str | None, typer.Option(
+        "--publisher", help="Who issues it (an office, an association): the masthead's publisher's line.")] = None,
+    address: Annotated[str | None, typer.Option(
+        "--address", help="The publisher's address for the back page; \\n between lines.")] = None,
+    back_page: Annotated[bool, typer.Option(
+        "--back-page", help="End with a back page: the issue's contents, the publisher and the address.")] = False,
     out: Out = Path("dist"),
     formats: Formats = None,
     strict: Strict = False,
     skip_empty: SkipEmpty = False,
     given: dict | None = None,
 ) -> None:
-    """Make a bulletin (نشرة): a masthead with the issue number and its date in the Gregorian and
-    Hijri calendars, the issue's headlines, then the articles in two columns, the lead story
-    across both. One PDF and one EPUB.
+    """Make a bulletin (نشرة): a masthead with its logo, the issue number and its date in the
+    Gregorian and Hijri calendars, the issue's headlines, then the lead story across the page under
+    its picture and the other stories in two columns; optionally a back page. One PDF and one EPUB;
+    --impose booklet gives the sheets to print, fold and staple.
 
     \b
-    Example:
+    Examples:
       publisher bulletin lead.md wire/*.txt --title "نشرة الحي" --issue 12 --date 2026-11-28
+      publisher bulletin *.md --title "نشرة الحي" --issue 12 --logo logo.svg --tagline "نشرة شهرية" \\
+          --publisher "جمعية الحي" --back-page --page-size A5 --impose booklet
     """
+    masthead = {"logo": logo, "tagline": (tagline or "").strip(), "publisher": (publisher or "").strip(),
+                "address": (address or "").replace("\\n", "\n").strip(), "back_page": back_page}
     failures = _publish("bulletin", inputs, out, _options(given, kind="bulletin"), title=title, issue=issue,
-                        date=_date_option(date), settings=_settings(given), strict=strict, skip_empty=skip_empty)
+                        date=_date_option(date), settings=_settings(given), strict=strict, skip_empty=skip_empty,
+                        masthead=masthead)
     if failures:
         raise typer.Exit(1)
 

@@ -228,6 +228,8 @@ class Composer:
             for article in publication.articles)
         named = stylesheet + (front or "") + "".join(chapters)  # the layout's pictures its CSS or pages name
         images = {url: path for url, path in layout_assets(self.layout).items() if url in named}
+        if (logo := logo_name(publication)) and logo in (front or ""):
+            images[logo] = publication.logo
         return EpubContent(stylesheet=stylesheet, front=front, chapters=chapters, images=images,
                            contents_word=words.around_articles(publication.lang)["contents"])
 
@@ -261,6 +263,14 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
             digits=publication.digits))
         for article in (publication.articles if part.articles is None else part.articles)
     ]
+    # The lead story's picture, for a layout that sets it across the page above the story (the
+    # bulletin): the figure its front matter names, else its first. The layout places `lead.figure`
+    # and `lead.body` (the body without it) or ignores both and keeps the body whole.
+    lead = None
+    if target == "print" and chosen and chosen[0].slug == publication.articles[0].slug:
+        figure, rest = typography.lead_figure(chosen[0].body_html, chosen[0].meta.get("image", ""))
+        if figure:
+            lead = {"slug": chosen[0].slug, "figure": Markup(figure), "body": Markup(rest)}
     css = ""
     if target == "print":
         running = _running_heads(publication)
@@ -273,6 +283,9 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
     if publication.cover and part.front:
         cover_url = "images/cover" + publication.cover.suffix.lower()
         assets[cover_url] = publication.cover
+    logo_url = logo_name(publication) if part.front else ""
+    if logo_url:
+        assets[logo_url] = publication.logo
     html = render(
         layout,
         ENTRY_TEMPLATE,
@@ -282,6 +295,8 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         contents=[(article, write_digits(str(folio), publication.digits) if folio else "")
                   for article, folio in part.contents],
         cover_url=cover_url,
+        logo_url=logo_url,
+        lead=lead,
         target=target,
         css=Markup(CSS_SLOT) if css else "",
         digits=publication.digits,
@@ -295,6 +310,11 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         words=words.around_articles(publication.lang),
     )
     return Document(html=html, assets=assets, css=css, page=page if target == "print" else None)
+
+
+def logo_name(publication) -> str:
+    """The URL the pages give a publication's logo (a bulletin's masthead), or ""."""
+    return "images/logo" + publication.logo.suffix.lower() if publication.logo else ""
 
 
 # A layout's own pictures and fonts (a masthead logo, an ornament), which its templates and CSS

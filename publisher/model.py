@@ -240,6 +240,16 @@ class Publication:
     """A book's author(s) or a bulletin's editors; None: the articles' authors."""
     cover: Path | None = None
     """An image for the cover of a book."""
+    logo: Path | None = None
+    """A bulletin's logo, set in its masthead (and on its back page)."""
+    tagline: str = ""
+    """A line under a bulletin's name ("نشرة شهرية تصدر عن …")."""
+    publisher: str = ""
+    """Who issues it (a press office, an association): the masthead's publisher's line."""
+    address: str = ""
+    """The publisher's address, lines separated by newlines: on the back page."""
+    back_page: bool = False
+    """A back page with the issue's contents, the publisher and the address (bulletins)."""
     source: Path | None = None
     """The publication file it was described in, if any."""
 

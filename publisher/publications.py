@@ -8,6 +8,11 @@ from version control with `publisher build issue-12.toml`.
     layout = "bulletin"          # optional: the kind's own layout by default
     author = "…"                 # optional (books)
     cover = "cover.jpg"          # optional (books), beside the file
+    logo = "logo.png"            # optional (bulletins): the masthead's logo, beside the file
+    tagline = "…"                # optional (bulletins): a line under the name
+    publisher = "…"              # optional (bulletins): who issues it
+    address = "…"                # optional (bulletins): the publisher's address, for the back page
+    back-page = true             # optional (bulletins): contents, publisher and address on a last page
     articles = ["lead.md", "wire/", "feed.jsonl"]
     [options]                    # any build option: page-size, bleed, pdf-standard, calendar, …
     page-size = "A4"
@@ -28,7 +33,8 @@ from publisher.errors import InputError
 
 SUFFIXES = (".toml", ".yml", ".yaml")
 KINDS = ("bulletin", "book")
-FIELDS = ("kind", "title", "issue", "date", "layout", "author", "authors", "cover", "articles", "options")
+FIELDS = ("kind", "title", "issue", "date", "layout", "author", "authors", "cover", "logo", "tagline", "publisher",
+          "address", "back-page", "articles", "options")
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -63,6 +69,11 @@ def load(path: Path) -> dict[str, Any]:
     authors = data.get("authors", data.get("author")) or []
     if not (isinstance(authors, str) or (isinstance(authors, list) and all(isinstance(a, str) for a in authors))):
         raise InputError(f"author {authors!r} is not a name or a list of names", path=path)
+    for name in ("tagline", "publisher", "address"):
+        if not isinstance(data.get(name, ""), str):
+            raise InputError(f"{name} must be text", path=path, hint=f'write {name} = "…"')
+    if not isinstance(data.get("back-page", False), bool):
+        raise InputError("back-page must be true or false", path=path, hint="write back-page = true")
     options = data.get("options") or {}
     if not isinstance(options, dict):
         raise InputError("options must be a table of build options", path=path,
@@ -75,24 +86,37 @@ def load(path: Path) -> dict[str, Any]:
         "layout": data.get("layout"),
         "authors": (authors,) if isinstance(authors, str) else tuple(str(a) for a in authors),
         "cover": folder / data["cover"] if data.get("cover") else None,
+        "masthead": {"logo": folder / data["logo"] if data.get("logo") else None,
+                     "tagline": data.get("tagline", "").strip(), "publisher": data.get("publisher", "").strip(),
+                     "address": data.get("address", "").strip(), "back_page": data.get("back-page", False)},
         "articles": [folder / str(item) for item in articles],
         "options": options,
     }
 
 
-def check_cover(cover: Path) -> None:
-    """A book's cover: a raster image that opens, or an error naming the file and the fix."""
+def check_cover(cover: Path, what: str = "cover", option: str = "--cover") -> None:
+    """A book's cover (or a bulletin's logo, which may be SVG too): a raster image that opens, or
+    an error naming the file and the fix."""
     from publisher.sources.assets import IMAGE_SUFFIXES
 
     if not cover.is_file():
-        raise InputError("cover image not found", path=cover, hint="check the path given to --cover")
+        raise InputError(f"{what} image not found", path=cover, hint=f"check the path given to {option}")
+    if what == "logo" and cover.suffix.lower() == ".svg":
+        from publisher.sources.assets import MAX_BYTES, sniff_suffix
+
+        data = cover.read_bytes()
+        if sniff_suffix(data) != ".svg" or len(data) > MAX_BYTES:
+            raise InputError("the logo is not an SVG image (or is larger than "
+                             f"{MAX_BYTES // 1_048_576} MB)", path=cover, hint="export it again as SVG or PNG")
+        return
     if cover.suffix.lower() not in IMAGE_SUFFIXES - {".svg"}:
-        raise InputError("the cover must be a PNG, JPEG, GIF or WebP image", path=cover)
+        raise InputError(f"the {what} must be a PNG, JPEG, GIF or WebP image"
+                         + (" (or SVG)" if what == "logo" else ""), path=cover)
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(cover) as image:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise InputError(f"the cover is not a readable image ({exc})", path=cover,
+        raise InputError(f"the {what} is not a readable image ({exc})", path=cover,
                          hint="export it again as PNG or JPEG") from None

@@ -32,7 +32,6 @@ def prepare(body_html: str, *, direction: str, target: str, prefix: str, digits:
         return body_html
     root = lxml_html.fragment_fromstring(body_html, create_parent="div")
     _prefix_ids(root, prefix)
-    figures(root)
     if direction == "rtl":
         isolate_latin(root)
     notes = _footnotes(root)
@@ -44,6 +43,24 @@ def prepare(body_html: str, *, direction: str, target: str, prefix: str, digits:
     return escape(root.text or "") + "\n".join(lxml_html.tostring(child, encoding="unicode").strip() for child in root)
 
 
+def lead_figure(body_html: str, src: str = "") -> tuple[str, str]:
+    """(the figure that leads an article, the body without it): the figure of the image `src`
+    (the one its front matter names), else the body's first figure; ("", body) when it has none."""
+    if "<figure" not in body_html:
+        return "", body_html
+    root = lxml_html.fragment_fromstring(body_html, create_parent="div")
+    found = root.xpath(".//figure[img/@src = $src]", src=src) if src else []
+    found = found or root.xpath(".//figure[img]")
+    if not found:
+        return "", body_html
+    figure = found[0]
+    figure.drop_tree()  # its tail, text of the body, stays where the figure was
+    figure.tail = None
+    shown = lxml_html.tostring(figure, encoding="unicode").strip()
+    rest = escape(root.text or "") + "\n".join(lxml_html.tostring(child, encoding="unicode").strip() for child in root)
+    return shown, rest
+
+
 def _prefix_ids(root, prefix: str) -> None:
     """Every id, and every link to one, made unique to the article: a book holds many articles,
     and each has its "fn1" and its headings."""
@@ -51,18 +68,6 @@ def _prefix_ids(root, prefix: str) -> None:
         element.set("id", f"{prefix}-{element.get('id')}")
     for link in root.xpath(".//a[starts-with(@href, '#')]"):
         link.set("href", f"#{prefix}-{link.get('href')[1:]}")
-
-
-def figures(root) -> None:
-    """A paragraph that holds nothing but an image is a figure; the image's title is its caption."""
-    for paragraph in root.xpath(".//p[count(*) = 1 and img and normalize-space(.) = '']"):
-        image = paragraph[0]
-        paragraph.tag = "figure"
-        caption = (image.attrib.pop("title", "") or "").strip()
-        if caption:
-            figcaption = lxml_html.Element("figcaption")
-            figcaption.text = caption
-            paragraph.append(figcaption)
 
 
 def isolate_latin(root) -> None:

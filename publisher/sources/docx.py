@@ -19,10 +19,18 @@ from publisher.sources.decode import read_bytes
 from publisher.sources.html import clean_fragment
 from publisher.sources.meta import build_article, load_sidecar
 
-# Word's own title and subtitle styles, which mammoth leaves unmapped by default.
+# Word's own title, subtitle and caption styles, which mammoth leaves unmapped by default, and the
+# paragraph styles a writer names for a pull quote or a box (Word's own "Intense Quote" is a pull
+# quote; a style of one's own called "Pull Quote", "Pullquote" or "Box" says it outright).
 STYLE_MAP = """
 p[style-name='Title'] => h1.title:fresh
 p[style-name='Subtitle'] => p.subtitle:fresh
+p[style-name='Caption'] => p.caption:fresh
+p[style-name='Pull Quote'] => aside.pullquote > p:fresh
+p[style-name='Pullquote'] => aside.pullquote > p:fresh
+p[style-name='Intense Quote'] => aside.pullquote > p:fresh
+p[style-name='Box'] => aside.box > p:fresh
+p[style-name='Quote'] => blockquote > p:fresh
 """
 _CORE = {"cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
          "dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/"}

@@ -27,10 +27,10 @@ TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "q", "cite", "ul", "ol", "li",
     "dl", "dt", "dd", "em", "strong", "b", "i", "u", "s", "small", "sub", "sup", "mark", "abbr", "time",
     "code", "pre", "kbd", "span", "div", "section", "figure", "figcaption", "img", "a", "table", "thead",
-    "tbody", "tfoot", "tr", "th", "td", "caption", "bdi", "bdo",
+    "tbody", "tfoot", "tr", "th", "td", "caption", "bdi", "bdo", "aside",
 }
 ATTRIBUTES = {
-    "*": {"dir", "lang", "title"},
+    "*": {"dir", "lang", "title", "class"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan"},
@@ -38,6 +38,20 @@ ATTRIBUTES = {
     "time": {"datetime"},
     "ol": {"start"},
 }
+# The classes a body keeps, as the layouts name them: what a writer asks to be set apart (a pull
+# quote, a box), a picture's caption and credit. Every other class is dropped. WordPress's own
+# block classes mean the same.
+CLASSES = {"pullquote": "pullquote", "pull-quote": "pullquote", "wp-block-pullquote": "pullquote",
+           "box": "box", "sidebar": "box", "factbox": "box", "caption": "caption", "wp-caption-text": "caption",
+           "figure-credit": "figure-credit"}
+
+
+def _kept_classes(tag: str, attribute: str, value: str) -> str | None:
+    if attribute != "class":
+        return value
+    return " ".join(dict.fromkeys(CLASSES[name] for name in value.split() if name in CLASSES)) or None
+
+
 # Removed with everything inside them, not just unwrapped.
 # (An <object> is unwrapped instead: what it holds is the fallback text readers are meant to see.)
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "embed", "noscript", "template", "svg", "math",
@@ -182,7 +196,8 @@ def clean_fragment(
     `embedded` ones a Word file carried) as assets, headings shifted under the title's h1. Also
     used for HTML bodies inside JSON exports and for Word documents."""
     cleaned = nh3.clean(markup, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                        clean_content_tags=DROPPED_WITH_CONTENT, link_rel=None, strip_comments=True)
+                        clean_content_tags=DROPPED_WITH_CONTENT, link_rel=None, strip_comments=True,
+                        attribute_filter=_kept_classes)
     if not cleaned.strip():
         return "", {}
     shallow = cap_depth(cleaned)

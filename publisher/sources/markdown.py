@@ -6,12 +6,14 @@ Raw HTML inside Markdown is escaped, not passed through: article text is data.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from publisher.model import Article, Notice
@@ -24,9 +26,23 @@ from publisher.sources.meta import build_article, front_matter_and_sidecar
 def _parser() -> MarkdownIt:
     parser = (MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
               .use(footnote_plugin).use(anchors_plugin, min_level=1, max_level=6))  # ids for #links to headings
+    # What a writer sets apart: a fenced block "::: pullquote" … ":::" (a line pulled out of the
+    # text, set large between rules) or "::: box" … ":::" (a box beside the story), as the fenced
+    # divs of Pandoc and MyST are written.
+    for name in SET_APART:
+        parser.use(container_plugin, name, render=_aside(name))
     # The "↩" back-link after each footnote means nothing on paper and no bundled font has it.
     parser.add_render_rule("footnote_anchor", lambda *args: "")
     return parser
+
+
+SET_APART = ("pullquote", "box")
+
+
+def _aside(name: str):
+    def render(self, tokens, index, options, env):
+        return f'<aside class="{name}">\n' if tokens[index].nesting == 1 else "</aside>\n"
+    return render
 
 
 def read(path: Path, settings=None) -> Iterator[Article]:
@@ -42,9 +58,35 @@ def read(path: Path, settings=None) -> Iterator[Article]:
         title = tokens[1].content.strip()
         tokens = tokens[3:]
     _demote_headings(tokens)
+    lead = _lead_image(tokens, meta)
     assets = _take_images(tokens, path, warnings, getattr(settings, "allow_remote", ()))
     body = parser.renderer.render(tokens, parser.options, env)
-    yield build_article(meta, path=path, body_html=body, title=title, warnings=warnings, assets=assets)
+    article = build_article(meta, path=path, body_html=body, title=title, warnings=warnings, assets=assets)
+    if lead is not None and lead.attrs["src"] in assets:  # not refused: a layout may set it as the lead picture
+        article = replace(article, meta={**article.meta, "image": lead.attrs["src"]})
+    yield article
+
+
+def _lead_image(tokens: list[Token], meta: dict) -> Token | None:
+    """The image front matter names (`image: photo.jpg`, with `image_caption` and `image_alt`):
+    the body's own image of that file, or one put at the top of the body when the text shows
+    none. Its token, whose source the reader then resolves like any other image's."""
+    wanted = str(meta.get("image") or "").strip()
+    if not wanted:
+        return None
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "image" and str(child.attrs.get("src", "")).strip() == wanted:
+                return child
+    alt = str(meta.get("image_alt") or meta.get("image_caption") or "")
+    image = Token("image", "img", 0, attrs={"src": wanted, "alt": ""}, content=alt,
+                  children=[Token("text", "", 0, content=alt)])
+    if caption := str(meta.get("image_caption") or ""):
+        image.attrs["title"] = caption
+    paragraph = [Token("paragraph_open", "p", 1), Token("inline", "", 0, children=[image]),
+                 Token("paragraph_close", "p", -1)]
+    tokens[:0] = paragraph
+    return image
 
 
 def _take_images(tokens, path: Path, warnings: list[str], allow_remote: tuple[str, ...]) -> dict:

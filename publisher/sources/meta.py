@@ -12,6 +12,7 @@ import yaml
 from publisher.errors import InputError
 from publisher.model import Article, Notice, Original, direction_of, fallback_slug, normalise_lang, slugify, title_slug
 from publisher.sources import credits
+from publisher.sources.figures import make_figures
 
 FIELDS = ("title", "subtitle", "author", "authors", "date", "lang", "dir", "summary", "tags", "slug")
 
@@ -115,6 +116,7 @@ def build_article(
         title = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
         warnings = [*warnings, Notice("no-title", f"no title given: used the file name ({title!r}); "
                                                   "give the article a title")]
+    body_html = make_figures(body_html)
     warnings = [*warnings, *_images_without_alt(body_html, assets or {})]
     slug = (slugify(str(meta.get("slug", ""))) or title_slug(title) or slugify(path.stem)
             or fallback_slug(title or path.name))
