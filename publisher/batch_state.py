@@ -233,7 +233,8 @@ class Listing:
 
 def fingerprint(article: Article, environment: str) -> str:
     digest = hashlib.sha256(environment.encode())
-    fields = {"slug": article.slug, "title": article.title, "subtitle": article.subtitle, "body": article.body_html,
+    fields = {"slug": article.slug, "title": article.title, "subtitle": article.subtitle,
+              "short_title": article.short_title, "body": article.body_html,
               "lang": article.lang, "dir": article.dir, "authors": article.authors, "byline": article.byline,
               "credit": article.credit,
               "dateline": article.dateline, "date": article.date.isoformat() if article.date else None,

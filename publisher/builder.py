@@ -152,6 +152,12 @@ def render_outputs(publication: Publication, workers: int | None = None,
                 rendered.files["pdf"], rendered.pages = pdf.data, pdf.pages
                 page_starts = pdf.page_starts
                 rendered.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
+                if how := publication.options.impose:  # the sheets beside the pages: <slug>.booklet.pdf
+                    from publisher.outputs.impose import impose
+
+                    rendered.files[f"{how}.pdf"] = impose(
+                        pdf.data, how, direction=publication.dir, bleed_mm=composer.page.bleed_mm,
+                        marks=composer.page.marks, keep_last=publication.back_page)
             else:
                 from publisher.outputs.epub import make_epub
 

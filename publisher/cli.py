@@ -160,7 +160,7 @@ def _publish_file(path: Path, out: Path, given: dict) -> int:
     return _publish(spec["kind"], spec["articles"], out, options, title=spec["title"], issue=spec["issue"],
                     date=spec["date"], authors=spec["authors"], cover=spec["cover"], settings=_settings(given),
                     source=path, strict=bool(given.get("strict")), skip_empty=bool(given.get("skip_empty")),
-                    masthead=spec["masthead"])
+                    masthead={**spec["masthead"], "short_title": spec["short_title"]})
 
 
 def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, issue: str = "", date=None,

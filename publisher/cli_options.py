@@ -30,6 +30,10 @@ Margins = Annotated[str | None, typer.Option(
 Bleed = Annotated[str | None, typer.Option("--bleed", help="Bleed beyond the trim on every side, e.g. 3mm.")]
 Marks = Annotated[str | None, typer.Option(
     "--marks", help="Printer's marks outside the bleed: crop, cross, crop,cross.")]
+Impose = Annotated[str | None, typer.Option(
+    "--impose", help="Also write the pages on sheets to print: booklet (folded and stapled: A5 pages on A4 "
+                     "sheets, in booklet order, bound on the right for Arabic) or 2up (two pages a sheet). "
+                     "Print both sides, flipping on the short edge.")]
 PdfStandard = Annotated[str | None, typer.Option(
     "--pdf-standard", help="pdf/a-3b (archives), pdf/a-2u, pdf/ua-1 (accessible), pdf/x-4 (print), ...")]
 Digits = Annotated[str | None, typer.Option(
@@ -67,7 +71,8 @@ FieldMap = Annotated[list[str] | None, typer.Option(
 # decorated with @making, which adds them to its signature (after its own) and hands them to it
 # as one dict, `given`.
 _MAKING = (("layout", LayoutName, None), ("page_size", PageSize, None), ("margins", Margins, None),
-           ("bleed", Bleed, None), ("marks", Marks, None), ("pdf_standard", PdfStandard, None),
+           ("bleed", Bleed, None), ("marks", Marks, None), ("impose", Impose, None),
+           ("pdf_standard", PdfStandard, None),
            ("digits", Digits, None), ("calendar", Calendar, None), ("dpi", Dpi, None),
            ("isbn", Isbn, None), ("issn", Issn, None), ("a11y_certifier", Certifier, None),
            ("layouts_dirs", LayoutsDirs, None), ("quiet", Quiet, False), ("debug", Debug, False),
@@ -92,5 +97,5 @@ def making(command):
 
 # The command-line parameters that are build options (config.py checks them); a command's other
 # parameters (inputs, --out, --title, ...) are its own.
-OPTION_NAMES = ("formats", "layout", "page_size", "margins", "bleed", "marks", "pdf_standard", "digits", "calendar",
-                "dpi", "isbn", "issn", "a11y_certifier", "layouts_dirs")
+OPTION_NAMES = ("formats", "layout", "page_size", "margins", "bleed", "marks", "impose", "pdf_standard", "digits",
+                "calendar", "dpi", "isbn", "issn", "a11y_certifier", "layouts_dirs")

@@ -104,6 +104,17 @@ def marks(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return chosen
 
 
+IMPOSITIONS = ("booklet", "2up")
+
+
+def impose(value: str) -> str:
+    value = str(value).strip().lower().replace("-", "")
+    if value not in IMPOSITIONS:
+        raise UsageError(f"--impose {value!r} is not an imposition publisher knows",
+                         hint="choose booklet (folded and stapled sheets) or 2up (two pages a sheet)")
+    return value
+
+
 def pdf_standard(value: str) -> str:
     value = value.strip().lower()
     if value not in PDF_STANDARDS:
@@ -143,6 +154,12 @@ def formats(value: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     if wrong:
         raise UsageError(f"format {wrong[0]!r} is not known", hint=f"choose {', '.join(FORMATS)}")
     return tuple(dict.fromkeys(value))
+
+
+def text_width_mm(size: str, outer: str, inner: str) -> float:
+    """The width a page leaves between its margins."""
+    width = (PAGE_MM.get(size) or tuple(millimetres(part) for part in size.split()))[0]
+    return width - millimetres(outer) - millimetres(inner)
 
 
 def check_fit(size: str, margin_values: tuple[str, str, str, str]) -> None:
@@ -196,7 +213,7 @@ def certifier(value: Any) -> str:
 CHECKS = {"isbn": isbn, "issn": issn, "a11y_certifier": certifier,
           "page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bleed": bleed,
           "marks": marks, "pdf_standard": pdf_standard, "digits": digits, "dpi": dpi, "formats": formats,
-          "calendar": calendar,
+          "calendar": calendar, "impose": impose,
           "layout": str}
 
 

@@ -109,6 +109,28 @@ def _face_data(face: Face) -> bytes:
 
 
 @cache
+def _hb_font(path: Path):
+    import uharfbuzz as hb
+
+    return hb.Font(hb.Face(hb.Blob(path.read_bytes())))
+
+
+def text_width(text: str, role: str, size_pt: float, weight: int = 400) -> float:
+    """How wide `text` sets, in points, in the role's face at `size_pt`, shaped by HarfBuzz as
+    the renderer shapes it (joined letters, ligatures, kerning)."""
+    import uharfbuzz as hb
+
+    family = family_for(role)
+    path = path_for(family.name, weight, False)
+    font = _hb_font(path)
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    hb.shape(font, buffer)
+    return sum(position.x_advance for position in buffer.glyph_positions) * size_pt / font.face.upem
+
+
+@cache
 def _coverage() -> frozenset[int]:
     import uharfbuzz as hb
 

@@ -170,13 +170,43 @@ def _css_template(layout: Layout, path: Path):
 
 
 
+# Running heads are set in the heading face at this size (the base layout's print.css.j2 takes it
+# from here), so that a title can be shortened to what the head's box holds.
+HEAD_SIZE_PT = 8.5
+HEAD_ROOM = 0.94  # of the text block's width: what a head may take, leaving the renderer's rounding room
+ELLIPSIS = "…"
+
+
+def fitted_head(text: str, width_pt: float) -> str:
+    """`text` as a running head `width_pt` wide holds it: whole, or as many of its first words as
+    fit followed by "…" (never a word cut, as WeasyPrint's text-overflow cuts it at the box's edge)."""
+    from publisher import fonts
+
+    text = " ".join(text.split())
+    room = width_pt * HEAD_ROOM
+    if fonts.text_width(text, "heading", HEAD_SIZE_PT) <= room:
+        return text
+    words = text.split(" ")
+    for count in range(len(words) - 1, 0, -1):
+        shortened = " ".join(words[:count]).rstrip("،,:;-–—") + ELLIPSIS
+        if fonts.text_width(shortened, "heading", HEAD_SIZE_PT) <= room:
+            return shortened
+    return words[0]  # one word longer than the head: WeasyPrint's ellipsis is the last resort
+
+
+def head_width_pt(page: PageGeometry) -> float:
+    from publisher import config
+
+    return config.text_width_mm(page.size, page.outer, page.inner) * 72 / 25.4
+
+
 @lru_cache(maxsize=32)
 def _print_css(layout: Layout, page: PageGeometry, left: str, right: str, digits: str, first_folio: int | None) -> str:
     """The print stylesheet, rendered once for all the documents that share it (every article of
     a batch, as a rule): the same string, which the PDF renderer then parses once too."""
     from publisher import fonts
 
-    context = {"page": page, "running": {"left": left, "right": right},
+    context = {"page": page, "running": {"left": left, "right": right, "size": f"{HEAD_SIZE_PT:g}pt"},
                "digits": digits, "fonts": fonts.role_names(), "first_folio": first_folio}
     return fonts.font_face_css() + "\n" + stylesheet(layout, "print", **context)
 
@@ -273,7 +303,7 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
             lead = {"slug": chosen[0].slug, "figure": Markup(figure), "body": Markup(rest)}
     css = ""
     if target == "print":
-        running = _running_heads(publication)
+        running = _running_heads(publication, head_width_pt(page))
         css = _print_css(layout, page, running["left"], running["right"], publication.digits, part.first_folio)
     assets = {face.url: face.path for face in fonts.faces()}
     assets.update(layout_assets(layout))
@@ -306,6 +336,9 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         description=chosen[0].summary if len(publication.articles) == 1 and chosen else "",
         keywords=list(dict.fromkeys(tag for a in publication.articles for tag in a.tags)),
         byline_word=words.byline,
+        # The running head an article's pages show (print.css sets it from the title's data-running).
+        running_title=(lambda article: fitted_head(article.short_title or article.title, head_width_pt(page)))
+        if target == "print" else (lambda article: article.short_title or article.title),
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
         words=words.around_articles(publication.lang),
     )
@@ -375,7 +408,7 @@ def check(options) -> Layout:
     return layout
 
 
-def _running_heads(publication) -> dict[str, str]:
+def _running_heads(publication, width_pt: float) -> dict[str, str]:
     """CSS content for the heads of left and right pages: the publication's title on one, the
     article's on the other; a publication of one article shows its title on both."""
     from publisher.config import css_string
@@ -383,7 +416,8 @@ def _running_heads(publication) -> dict[str, str]:
     article = "string(running-title, start)"  # the article the page opens in, not one starting at its foot
     if len(publication.articles) == 1:
         return {"left": article, "right": article}
-    return {"left": css_string(publication.title), "right": article}
+    return {"left": css_string(fitted_head(publication.short_title or publication.title, width_pt)),
+            "right": article}
 
 
 def epub_stylesheet(publication, layout: Layout) -> str:

@@ -137,6 +137,8 @@ class Article:
     """BCP 47 language tag."""
     dir: str = "rtl"
     subtitle: str = ""
+    short_title: str = ""
+    """What a running head shows when the title is too long for it; "": the title, shortened."""
     authors: tuple[str, ...] = ()
     byline: str = ""
     """The byline as the source wrote it ("كتب : م/ خالد عبد العزيز"); layouts fall back on authors."""
@@ -197,6 +199,8 @@ class Options:
     """A length added on every side beyond the trim, for print."""
     marks: tuple[str, ...] = ()
     """Printer's marks outside the bleed: crop, cross."""
+    impose: str | None = None
+    """`booklet` or `2up`: the PDF's pages also placed on printer's sheets (outputs/impose.py)."""
     pdf_standard: str | None = None
     """pdf/a-3b, pdf/ua-1, pdf/x-4, ...: what the PDF claims and is made to meet."""
     digits: str | None = None
@@ -250,6 +254,8 @@ class Publication:
     """The publisher's address, lines separated by newlines: on the back page."""
     back_page: bool = False
     """A back page with the issue's contents, the publisher and the address (bulletins)."""
+    short_title: str = ""
+    """What running heads show of the title when it is too long for them."""
     source: Path | None = None
     """The publication file it was described in, if any."""
 

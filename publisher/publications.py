@@ -3,6 +3,7 @@ from version control with `publisher build issue-12.toml`.
 
     kind = "bulletin"            # or "book"
     title = "نشرة الحي"
+    short-title = "…"            # optional: what running heads show when the title is too long
     issue = 12
     date = 2026-11-28
     layout = "bulletin"          # optional: the kind's own layout by default
@@ -33,8 +34,8 @@ from publisher.errors import InputError
 
 SUFFIXES = (".toml", ".yml", ".yaml")
 KINDS = ("bulletin", "book")
-FIELDS = ("kind", "title", "issue", "date", "layout", "author", "authors", "cover", "logo", "tagline", "publisher",
-          "address", "back-page", "articles", "options")
+FIELDS = ("kind", "title", "short-title", "issue", "date", "layout", "author", "authors", "cover", "logo", "tagline",
+          "publisher", "address", "back-page", "articles", "options")
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -69,7 +70,7 @@ def load(path: Path) -> dict[str, Any]:
     authors = data.get("authors", data.get("author")) or []
     if not (isinstance(authors, str) or (isinstance(authors, list) and all(isinstance(a, str) for a in authors))):
         raise InputError(f"author {authors!r} is not a name or a list of names", path=path)
-    for name in ("tagline", "publisher", "address"):
+    for name in ("tagline", "publisher", "address", "short-title"):
         if not isinstance(data.get(name, ""), str):
             raise InputError(f"{name} must be text", path=path, hint=f'write {name} = "…"')
     if not isinstance(data.get("back-page", False), bool):
@@ -81,6 +82,7 @@ def load(path: Path) -> dict[str, Any]:
     return {
         "kind": data["kind"],
         "title": str(data["title"]).strip(),
+        "short_title": " ".join(data.get("short-title", "").split()),
         "issue": str(data.get("issue") or ""),
         "date": date,
         "layout": data.get("layout"),

@@ -128,6 +128,7 @@ def build_article(
         lang=lang,
         dir=direction,
         subtitle=str(meta.get("subtitle") or ""),
+        short_title=" ".join(str(meta.get("short_title") or meta.get("short-title") or "").split()),
         authors=authors,
         byline=byline,
         credit=credit,
