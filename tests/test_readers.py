@@ -276,3 +276,55 @@ def test_asharq_bylines_name_people_and_datelines_places(tmp_path):
         name = record["author"].partition(":")[2].strip().strip("«»{} ")
         pdf_author = pypdf.PdfReader(tmp_path / "pdf" / entry["outputs"]["pdf"]).metadata.get("/Author", "")
         assert name in pdf_author and ":" not in pdf_author, (record["author"], pdf_author)
+
+
+def set_apart_sources(folder: Path) -> dict[str, Path]:
+    """The same story in Markdown, HTML and Word: a captioned photograph with a credit, a pull
+    quote and a box, each said the way its format says it."""
+    from docx import Document
+    from docx.enum.style import WD_STYLE_TYPE
+    from PIL import Image
+
+    folder.mkdir()
+    Image.new("RGB", (120, 80), (30, 90, 160)).save(folder / "photo.png")
+    (folder / "story.md").write_text(
+        "---\ntitle: يوم في الميناء\n---\n\nنص الخبر الأول.\n\n"
+        '![قوارب في الميناء](photo.png "الصيادون عند الفجر (تصوير: سلمى الحربي)")\n\n'
+        "::: pullquote\nالبحر رزقنا كله\n:::\n\n::: box\nأرقام الموسم: ثلاثون قاربا.\n:::\n", encoding="utf-8")
+    (folder / "story.html").write_text(
+        '<html lang="ar"><head><title>يوم في الميناء</title></head><body><article><h1>يوم في الميناء</h1>'
+        "<p>نص الخبر الأول.</p><figure><img src=\"photo.png\" alt=\"قوارب في الميناء\">"
+        "<figcaption>الصيادون عند الفجر (رويترز)</figcaption></figure>"
+        '<blockquote class="wp-block-pullquote"><p>البحر رزقنا كله</p></blockquote>'
+        '<div class="sidebar x-evil"><p>أرقام الموسم: ثلاثون قاربا.</p></div><p class="evil">خاتمة.</p>'
+        "</article></body></html>", encoding="utf-8")
+    document = Document()
+    document.core_properties.title = "يوم في الميناء"
+    document.add_paragraph("نص الخبر الأول.")
+    document.add_picture(str(folder / "photo.png"))
+    styles = {style.name for style in document.styles}
+    for name in ("Caption", "Pull Quote", "Box"):
+        if name not in styles:
+            document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("الصيادون عند الفجر. تصوير: سلمى الحربي", style="Caption")
+    document.add_paragraph("البحر رزقنا كله", style="Pull Quote")
+    document.add_paragraph("أرقام الموسم: ثلاثون قاربا.", style="Box")
+    document.save(folder / "story.docx")
+    return {suffix: folder / f"story.{suffix}" for suffix in ("md", "html", "docx")}
+
+
+@pytest.mark.parametrize("suffix", ["md", "html", "docx"])
+def test_captions_credits_pull_quotes_and_boxes_in_every_format(suffix, tmp_path):
+    article = read_article(set_apart_sources(tmp_path / "in")[suffix])
+    body = html.fragment_fromstring(article.body_html, create_parent="div")
+    (figure,) = body.iter("figure")
+    assert figure.find("img").get("alt") == ("قوارب في الميناء" if suffix != "docx" else "")
+    caption = figure.find("figcaption")
+    credit = caption.find_class("figure-credit")[0].text_content()
+    assert caption.text.strip() == "الصيادون عند الفجر"
+    assert credit == ("رويترز" if suffix == "html" else "تصوير: سلمى الحربي")
+    assert [a.text_content().strip() for a in body.find_class("pullquote")] == ["البحر رزقنا كله"]
+    assert [a.text_content().strip() for a in body.find_class("box")] == ["أرقام الموسم: ثلاثون قاربا."]
+    # Only the classes layouts style are kept; any other class a source carried is dropped.
+    assert {c for el in body.iter() for c in (el.get("class") or "").split()} <= {
+        "pullquote", "box", "figure-credit", "caption"}

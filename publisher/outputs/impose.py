@@ -8,9 +8,10 @@ a back page (which stays the booklet's last) or at the end.
 
 pypdf places the pages: each page's content is merged into the sheet, clipped to its trim and to
 its bleed on the three sides that are not the fold (or cut, for 2-up), and moved to its slot. The
-sheet is the two trims side by side; with --bleed it grows by the bleed, and with --marks by room
-for the marks, which are drawn on the sheet at its corners and its fold (the pages' own marks,
-drawn by WeasyPrint outside each page's bleed, are clipped away with it).
+sheet is the smallest common paper size that holds the two trims side by side (A4 for two A5
+pages), and with --bleed and --marks their bleed and room for the marks (SRA4 for A5), which are
+drawn on the sheet at its corners and its fold (the pages' own marks, drawn by WeasyPrint outside
+each page's bleed, are clipped away with it).
 """
 
 from __future__ import annotations
@@ -18,8 +19,13 @@ from __future__ import annotations
 import io
 
 MM = 72 / 25.4
-MARKS_ROOM = 10 * MM  # as the pages have (layouts.MARKS_ROOM_MM): marks start 1 mm past the bleed
+MARKS_ROOM = 4.5 * MM  # the least room marks need past the bleed: they start 1 mm out, and run to the sheet's edge
 MARK = 0.25  # line width, in points, of crop and fold marks
+# Sheets printers and office printers take, landscape, smallest first: the sheet is the first that
+# holds the spread (with its bleed, and room for marks), the spread in its middle. Two A5 pages
+# (296 x 210 mm) go on A4; with a bleed and marks, on SRA4 (the size print shops cut A4 from).
+SHEETS_MM = (("A4", 297, 210), ("letter", 279.4, 215.9), ("SRA4", 320, 225), ("B4", 353, 250), ("A3", 420, 297),
+             ("tabloid", 431.8, 279.4), ("SRA3", 450, 320), ("A2", 594, 420))
 
 
 def booklet_order(pages: int, direction: str, keep_last: bool = False) -> list[tuple[int | None, int | None]]:
@@ -62,21 +68,22 @@ def impose(data: bytes, how: str, *, direction: str, bleed_mm: float = 0.0, mark
     trim = pages[0].trimbox
     width, height = float(trim.width), float(trim.height)
     bleed = bleed_mm * MM
-    margin = bleed + (MARKS_ROOM if marks else 0.0)
-    sheet_width, sheet_height = 2 * width + 2 * margin, height + 2 * margin
+    sheet_width, sheet_height = sheet_size(2 * width + 2 * (bleed + (MARKS_ROOM if marks else 0.0)),
+                                           height + 2 * (bleed + (MARKS_ROOM if marks else 0.0)))
+    margin_x, margin_y = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
 
     writer = pypdf.PdfWriter()
     for left, right in sides:
         sheet = writer.add_blank_page(sheet_width, sheet_height)
         for slot, index in (("left", left), ("right", right)):
             if index is not None:
-                _place(sheet, pages[index], slot, margin, width, bleed)
-        spread = (margin, margin, margin + 2 * width, margin + height)
+                _place(sheet, pages[index], slot, margin_x, margin_y, width, bleed)
+        spread = (margin_x, margin_y, margin_x + 2 * width, margin_y + height)
         sheet[NameObject("/TrimBox")] = RectangleObject(spread)
         sheet[NameObject("/BleedBox")] = RectangleObject((spread[0] - bleed, spread[1] - bleed,
                                                           spread[2] + bleed, spread[3] + bleed))
         if marks:
-            _draw_marks(writer, sheet, spread, bleed, marks, fold=how == "booklet")
+            _draw_marks(writer, sheet, spread, bleed, min(margin_x, margin_y), marks, fold=how == "booklet")
         sheet.compress_content_streams()  # pypdf writes a merged content stream uncompressed
     info = reader.metadata or {}
     writer.add_metadata({key: value for key, value in info.items() if isinstance(value, str)})
@@ -86,7 +93,16 @@ def impose(data: bytes, how: str, *, direction: str, bleed_mm: float = 0.0, mark
     return out.getvalue()
 
 
-def _place(sheet, page, slot: str, margin: float, width: float, bleed: float) -> None:
+def sheet_size(width: float, height: float) -> tuple[float, float]:
+    """The smallest sheet of SHEETS_MM (points, landscape) that holds `width` x `height`, else
+    that size itself."""
+    for _, sheet_w, sheet_h in sorted(SHEETS_MM, key=lambda sheet: sheet[1] * sheet[2]):
+        if sheet_w * MM >= width - 0.5 * MM and sheet_h * MM >= height - 0.5 * MM:
+            return max(sheet_w * MM, width), max(sheet_h * MM, height)
+    return width, height
+
+
+def _place(sheet, page, slot: str, margin_x: float, margin_y: float, width: float, bleed: float) -> None:
     """`page` merged into `sheet` in `slot`: its trim at the slot's place, clipped to the trim and
     the bleed on every side but the one at the middle of the sheet."""
     from pypdf import Transformation
@@ -98,14 +114,14 @@ def _place(sheet, page, slot: str, margin: float, width: float, bleed: float) ->
         del page[NameObject("/Annots")]
     if slot == "left":
         page.cropbox = RectangleObject((x0 - bleed, y0 - bleed, x1, y1 + bleed))
-        target_x = margin
+        target_x = margin_x
     else:
         page.cropbox = RectangleObject((x0, y0 - bleed, x1 + bleed, y1 + bleed))
-        target_x = margin + width
-    sheet.merge_transformed_page(page, Transformation().translate(target_x - x0, margin - y0))
+        target_x = margin_x + width
+    sheet.merge_transformed_page(page, Transformation().translate(target_x - x0, margin_y - y0))
 
 
-def _draw_marks(writer, sheet, spread: tuple[float, float, float, float], bleed: float,
+def _draw_marks(writer, sheet, spread: tuple[float, float, float, float], bleed: float, room: float,
                 marks: tuple[str, ...], fold: bool) -> None:
     """Crop marks at the spread's corners (and at the cut between two-up pages), fold marks at a
     booklet's fold, registration crosses at the middle of each side: lines in registration black
@@ -113,7 +129,7 @@ def _draw_marks(writer, sheet, spread: tuple[float, float, float, float], bleed:
     from pypdf.generic import ContentStream, DecodedStreamObject
 
     left, bottom, right, top = spread
-    start, end = bleed + 1 * MM, bleed + MARKS_ROOM - 1 * MM  # from the trim, outwards
+    start, end = bleed + 1 * MM, min(room - 0.5 * MM, bleed + 10 * MM)  # from the trim, outwards
     ops = [f"q {MARK} w 1 1 1 1 K"]
     if "crop" in marks:
         for x, sign_x in ((left, -1), (right, 1)):
@@ -127,8 +143,9 @@ def _draw_marks(writer, sheet, spread: tuple[float, float, float, float], bleed:
             ops.append(f"{middle:.2f} {y + sign * start:.2f} m {middle:.2f} {y + sign * end:.2f} l S")
         ops.append("[] 0 d")
     if "cross" in marks:
-        radius, reach = 2 * MM, 3.5 * MM
-        centre = bleed + MARKS_ROOM / 2
+        centre = (start + end) / 2
+        reach = (end - start) / 2
+        radius = reach * 0.6
         points = [(left - centre, (bottom + top) / 2), (right + centre, (bottom + top) / 2),
                   ((left * 3 + right) / 4, top + centre), ((left + right * 3) / 4, top + centre),
                   ((left * 3 + right) / 4, bottom - centre), ((left + right * 3) / 4, bottom - centre)]
