@@ -250,9 +250,9 @@ def bulletin(
     given: dict | None = None,
 ) -> None:
     """Make a bulletin (نشرة): a masthead with its logo, the issue number and its date in the
-    Gregorian and Hijri calendars, the issue's headlines, then the lead story across the page under
-    its picture and the other stories in two columns; optionally a back page. One PDF and one EPUB;
-    --impose booklet gives the sheets to print, fold and staple.
+    Gregorian and Hijri calendars, the issue's headlines, then each story under its headline with
+    its text in two balanced columns, the lead story first under its picture; optionally a back
+    page. One PDF and one EPUB; --impose booklet gives the sheets to print, fold and staple.
 
     \b
     Examples:
