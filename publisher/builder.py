@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publisher import fonts, layouts
-from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
+from publisher.errors import Bug, EnvironmentProblem, PublisherError, RenderError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
 from publisher.model import FORMATS, Article, Notice, Options, Publication, has_warning
 from publisher.sources import ReadSettings, collect_inputs, read
@@ -153,11 +153,18 @@ def render_outputs(publication: Publication, workers: int | None = None,
                 page_starts = pdf.page_starts
                 rendered.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
                 if how := publication.options.impose:  # the sheets beside the pages: <slug>.booklet.pdf
+                    from pypdf.errors import PyPdfError
+
                     from publisher.outputs.impose import impose
 
-                    rendered.files[f"{how}.pdf"] = impose(
-                        pdf.data, how, direction=publication.dir, bleed_mm=composer.page.bleed_mm,
-                        marks=composer.page.marks, keep_last=publication.back_page)
+                    try:
+                        rendered.files[f"{how}.pdf"] = impose(
+                            pdf.data, how, direction=publication.dir, bleed_mm=composer.page.bleed_mm,
+                            marks=composer.page.marks,
+                            keep_last=publication.kind == "bulletin" and publication.back_page)
+                    except (PyPdfError, ValueError, KeyError) as exc:  # pypdf's, on our own PDF
+                        raise RenderError(f"the pages could not be imposed ({type(exc).__name__}: {exc})",
+                                          hint="build without --impose, and report this") from exc
             else:
                 from publisher.outputs.epub import make_epub
 

@@ -172,7 +172,12 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
     address and back page (Publication's fields of those names)."""
     from publisher.batch import is_empty
     from publisher.builder import build_publication, gather
+    from publisher.errors import UsageError
     from publisher.model import Publication
+
+    if not title.strip():
+        raise UsageError(f"the {kind} has no title", hint='give it one: --title "…"')
+    title = title.strip()
 
     if cover is not None:
         from publisher.publications import check_cover
@@ -235,7 +240,8 @@ def bulletin(
     issue: Annotated[str, typer.Option("--issue", help="The issue number.")],
     date: Annotated[str | None, typer.Option("--date", help="The issue's date, YYYY-MM-DD; default: the newest "
                                                             "article's.")] = None,
-    logo: Annotated[Path | None, typer.Option("--logo", help="The masthead's logo: PNG, JPEG or SVG.")] = None,
+    logo: Annotated[Path | None, typer.Option(
+        "--logo", help="The masthead's logo: PNG, JPEG, GIF, WebP or SVG.")] = None,
     tagline: Annotated[str | None, typer.Option("--tagline", help="A line under the bulletin's name.")] = None,
     publisher: Annotated[str | None, typer.Option(
         "--publisher", help="Who issues it (an office, an association): the masthead's publisher's line.")] = None,

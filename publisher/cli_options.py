@@ -31,9 +31,9 @@ Bleed = Annotated[str | None, typer.Option("--bleed", help="Bleed beyond the tri
 Marks = Annotated[str | None, typer.Option(
     "--marks", help="Printer's marks outside the bleed: crop, cross, crop,cross.")]
 Impose = Annotated[str | None, typer.Option(
-    "--impose", help="Also write the pages on sheets to print: booklet (folded and stapled: A5 pages on A4 "
-                     "sheets, in booklet order, bound on the right for Arabic) or 2up (two pages a sheet). "
-                     "Print both sides, flipping on the short edge.")]
+    "--impose", help="Also write the pages on sheets to print: booklet (folded and stapled, in booklet order, "
+                     "bound on the right for Arabic: A5 pages on A4 sheets, A4 on A3) or 2up (two pages a "
+                     "sheet). Print both sides, flipping on the short edge.")]
 PdfStandard = Annotated[str | None, typer.Option(
     "--pdf-standard", help="pdf/a-3b (archives), pdf/a-2u, pdf/ua-1 (accessible), pdf/x-4 (print), ...")]
 Digits = Annotated[str | None, typer.Option(

@@ -156,15 +156,22 @@ def formats(value: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
+POINTS_PER_MM = 72 / 25.4
+
+
+def page_mm(size: str) -> tuple[float, float]:
+    """A checked page size (a name, or "170mm 240mm") as (width, height) in mm."""
+    return PAGE_MM.get(size) or tuple(millimetres(part) for part in size.split())
+
+
 def text_width_mm(size: str, outer: str, inner: str) -> float:
     """The width a page leaves between its margins."""
-    width = (PAGE_MM.get(size) or tuple(millimetres(part) for part in size.split()))[0]
-    return width - millimetres(outer) - millimetres(inner)
+    return page_mm(size)[0] - millimetres(outer) - millimetres(inner)
 
 
 def check_fit(size: str, margin_values: tuple[str, str, str, str]) -> None:
     """Margins that leave no room for text are refused before any page is made."""
-    width, height = PAGE_MM.get(size) or tuple(millimetres(part) for part in size.split())
+    width, height = page_mm(size)
     top, outer, bottom, inner = (millimetres(m) for m in margin_values)
     if width - outer - inner < MIN_TEXT_MM or height - top - bottom < MIN_TEXT_MM:
         raise UsageError(f"margins {' '.join(margin_values)} leave no room for text on a {size} page",

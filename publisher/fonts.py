@@ -120,6 +120,8 @@ def text_width(text: str, role: str, size_pt: float, weight: int = 400) -> float
     the renderer shapes it (joined letters, ligatures, kerning)."""
     import uharfbuzz as hb
 
+    if not text:
+        return 0.0  # HarfBuzz gives no positions at all for nothing
     family = family_for(role)
     path = path_for(family.name, weight, False)
     font = _hb_font(path)

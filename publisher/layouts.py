@@ -188,7 +188,7 @@ def fitted_head(text: str, width_pt: float) -> str:
         return text
     words = text.split(" ")
     for count in range(len(words) - 1, 0, -1):
-        shortened = " ".join(words[:count]).rstrip("،,:;-–—") + ELLIPSIS
+        shortened = " ".join(words[:count]).rstrip("،,:;-–— ") + ELLIPSIS
         if fonts.text_width(shortened, "heading", HEAD_SIZE_PT) <= room:
             return shortened
     return words[0]  # one word longer than the head: WeasyPrint's ellipsis is the last resort
@@ -197,7 +197,7 @@ def fitted_head(text: str, width_pt: float) -> str:
 def head_width_pt(page: PageGeometry) -> float:
     from publisher import config
 
-    return config.text_width_mm(page.size, page.outer, page.inner) * 72 / 25.4
+    return config.text_width_mm(page.size, page.outer, page.inner) * config.POINTS_PER_MM
 
 
 @lru_cache(maxsize=32)
@@ -256,11 +256,15 @@ class Composer:
         chapters = tuple(
             compose(publication, "epub", Part(front=False, articles=(article,)), self.layout, self.page).html
             for article in publication.articles)
-        named = stylesheet + (front or "") + "".join(chapters)  # the layout's pictures its CSS or pages name
+        back = None
+        if publication.back_page:
+            back = compose(publication, "epub", Part(front=False, articles=(), back=True), self.layout, self.page).html
+        # The layout's own pictures its CSS or pages name.
+        named = stylesheet + (front or "") + "".join(chapters) + (back or "")
         images = {url: path for url, path in layout_assets(self.layout).items() if url in named}
-        if (logo := logo_name(publication)) and logo in (front or ""):
+        if (logo := logo_name(publication)) and logo in (front or "") + (back or ""):
             images[logo] = publication.logo
-        return EpubContent(stylesheet=stylesheet, front=front, chapters=chapters, images=images,
+        return EpubContent(stylesheet=stylesheet, front=front, chapters=chapters, back=back, images=images,
                            contents_word=words.around_articles(publication.lang)["contents"])
 
 
@@ -313,7 +317,8 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
     if publication.cover and part.front:
         cover_url = "images/cover" + publication.cover.suffix.lower()
         assets[cover_url] = publication.cover
-    logo_url = logo_name(publication) if part.front else ""
+    back = part.back or part.articles is None  # the whole publication ends with its back page
+    logo_url = logo_name(publication) if part.front or back else ""
     if logo_url:
         assets[logo_url] = publication.logo
     html = render(
@@ -322,6 +327,7 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         publication=publication,
         articles=chosen,
         front=part.front,
+        back=back,
         contents=[(article, write_digits(str(folio), publication.digits) if folio else "")
                   for article, folio in part.contents],
         cover_url=cover_url,

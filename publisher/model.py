@@ -327,13 +327,15 @@ class Part:
 
     `front`: the cover, title page and contents (books) or the masthead (bulletins); `articles`:
     the articles it holds (None: all of them); `contents`: (article, folio) pairs for a contents
-    page whose numbers are already known; `first_folio`: the folio of its first page.
+    page whose numbers are already known; `first_folio`: the folio of its first page; `back`: the
+    back page (a bulletin's), which the whole publication (`articles` None) always ends with.
     """
 
     front: bool = True
     articles: tuple | None = None
     contents: tuple = ()
     first_folio: int | None = None
+    back: bool = False
 
 
 @dataclass(frozen=True)
@@ -416,6 +418,8 @@ class EpubContent:
     """The title page or masthead (books and bulletins): an XHTML content document."""
     chapters: tuple[str, ...]
     """One content document an article, in order."""
+    back: str | None
+    """The back page (a bulletin's, when it has one), after the articles."""
     images: dict[str, Asset]
     """The layout's own pictures that its stylesheet or pages name, by URL."""
     contents_word: str

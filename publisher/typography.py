@@ -8,11 +8,11 @@ HTML, never on strings, and touch only text nodes and the footnote structures th
 from __future__ import annotations
 
 import re
-from html import escape
 
 from lxml import html as lxml_html
 
 from publisher.arabic import digits as write_digits
+from publisher.markup import inner_html
 
 # A run of Latin words ("Saudi Aramco", "SCADA", "iPhone 15 Pro") with what joins them inside, or
 # a number written left to right in groups: a telephone number ("+966 11 123 4567"), whose groups
@@ -40,7 +40,7 @@ def prepare(body_html: str, *, direction: str, target: str, prefix: str, digits:
             _notes_for_print(root, notes, digits)
         else:
             _notes_for_epub(root, notes, digits)
-    return escape(root.text or "") + "\n".join(lxml_html.tostring(child, encoding="unicode").strip() for child in root)
+    return inner_html(root)
 
 
 def lead_figure(body_html: str, src: str = "") -> tuple[str, str]:
@@ -57,8 +57,7 @@ def lead_figure(body_html: str, src: str = "") -> tuple[str, str]:
     figure.drop_tree()  # its tail, text of the body, stays where the figure was
     figure.tail = None
     shown = lxml_html.tostring(figure, encoding="unicode").strip()
-    rest = escape(root.text or "") + "\n".join(lxml_html.tostring(child, encoding="unicode").strip() for child in root)
-    return shown, rest
+    return shown, inner_html(root)
 
 
 def _prefix_ids(root, prefix: str) -> None:

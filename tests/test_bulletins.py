@@ -55,12 +55,13 @@ def paragraph(seed: int, count: int = 4) -> str:
     return " ".join(SENTENCES[(seed + i) % len(SENTENCES)] for i in range(count))
 
 
-def write_stories(folder: Path, corpus_records: int = 2) -> list[Path]:
-    """Three Markdown stories with photographs (alt text, captions, a credit), headings, a pull
-    quote and a box, then `corpus_records` corpus records; a logo. The files, lead first."""
+def write_stories(folder: Path, corpus_records: int = 2, stories: int = 3) -> list[Path]:
+    """`stories` Markdown stories (of three) with photographs (alt text, captions, a credit),
+    headings, a pull quote and a box, then `corpus_records` corpus records; a logo. The files,
+    lead first."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
-    for number, (name, colours, title, caption, alt, _, _) in enumerate(STORIES, start=1):
+    for number, (name, colours, title, caption, alt, _, _) in enumerate(STORIES[:stories], start=1):
         picture(folder / name, colours, (1200, 760) if number < 3 else (800, 800))
         title_part = f' "{caption}"' if caption else ""
         blocks = [paragraph(number), f"![{alt}]({name}{title_part})"]
@@ -114,21 +115,16 @@ def columns(page) -> dict[str, list[tuple]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def bulletin(tmp_path_factory) -> tuple[Path, Path]:
-    if not CORPUS.is_file():
-        pytest.skip("../shared/corpus is not beside the project")
-    folder = tmp_path_factory.mktemp("bulletin")
-    files = write_stories(folder / "in")
-    run = publisher("bulletin", *files, "--title", "نشرة الحي", "--issue", "12", "--logo", folder / "in" / "logo.png",
+@needs_corpus
+def test_a_bulletin_with_photographs(tmp_path):
+    """Three Markdown stories with photographs and two corpus records, with --logo: the lead photo,
+    the logo, captions, the pull quote; then its columns (columns_that_read_right)."""
+    files = write_stories(tmp_path / "in")
+    run = publisher("bulletin", *files, "--title", "نشرة الحي", "--issue", "12", "--logo", tmp_path / "in" / "logo.png",
                     "--tagline", "نشرة شهرية تصدر عن جمعية سكان الحي", "--publisher", "جمعية سكان الحي",
-                    "--address", "شارع النخيل ١٢\\nالرياض", "--back-page", "--out", folder / "out", "-f", "pdf")
+                    "--address", "شارع النخيل ١٢\\nالرياض", "--back-page", "--out", tmp_path / "out", "-f", "pdf")
     assert run.code == 0, run.stderr
-    return folder / "out" / "bulletin-12.pdf", folder / "in"
-
-
-def test_lead_photo_logo_captions_and_pull_quote(bulletin):
-    pdf, _ = bulletin
+    pdf = tmp_path / "out" / "bulletin-12.pdf"
     with pymupdf.open(pdf) as document:
         first = document[0]
         text_block = first.rect.width - 28 * MM
@@ -169,10 +165,10 @@ def test_lead_photo_logo_captions_and_pull_quote(bulletin):
         text = "\n".join(page.get_text() for page in document)
         for story in STORIES:
             assert strict_recall(story[2], text) == 1.0, story[2]
+    columns_that_read_right(pdf)
 
 
-def test_column_rules_balanced_columns_and_headings(bulletin):
-    pdf, _ = bulletin
+def columns_that_read_right(pdf: Path) -> None:
     pages = pymupdf.open(pdf)
     rendered = pypdfium2.PdfDocument(str(pdf))
     two_columns = 0
@@ -230,9 +226,8 @@ def folio(text: str) -> int | None:
     return int(digits) if digits else None
 
 
-@needs_corpus
 def test_booklet_sheets_fold_back_into_the_pages(tmp_path):
-    files = write_stories(tmp_path / "in", corpus_records=1)
+    files = write_stories(tmp_path / "in", corpus_records=0, stories=2)
     run = publisher("bulletin", *files, "--title", "نشرة الحي", "--issue", "3", "--page-size", "A5", "--back-page",
                     "--impose", "booklet", "--out", tmp_path / "out", "-f", "pdf")
     assert run.code == 0, run.stderr
@@ -338,18 +333,3 @@ def test_running_heads_are_whole_titles_or_whole_words(tmp_path):
     found = heads(pdf)
     assert found and all(whole_words_of(head, [title]) for head in found), found
     assert any(head.endswith(("…", "...")) for head in found)  # the seed's title is too long for A6
-
-
-@needs_corpus
-def test_running_heads_of_a_corpus_book_at_a5(tmp_path):
-    records = CORPUS.read_text(encoding="utf-8").splitlines()[:12]
-    export = tmp_path / "twelve.jsonl"
-    export.write_text("\n".join(records) + "\n", encoding="utf-8")
-    title = "أرشيف الصحافة السعودية: مختارات من أخبار يوم الثاني والعشرين من يوليو في عام ألفين وخمسة عشر"
-    run = publisher("book", export, "--title", title, "--page-size", "A5", "--out", tmp_path / "out", "-f", "pdf")
-    assert run.code == 0, run.stderr
-    found = heads(next((tmp_path / "out").glob("*.pdf")))
-    titles = [title] + [json.loads(line)["title"] for line in records]
-    wrong = [head for head in found if not whole_words_of(head, titles)]
-    assert found and not wrong, wrong
-    assert any(head.endswith(("…", "...")) for head in found)  # the book's long title, shortened

@@ -10,6 +10,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from lxml import etree
+from test_bulletins import heads, whole_words_of
 
 from conftest import ROOT, assert_ace_passes, epub_files, epubcheck, make_export, needs_poppler, publisher, recall
 
@@ -78,12 +79,18 @@ def test_book_of_twelve(tmp_path):
 def test_book_of_twelve_corpus_articles(tmp_path):
     export = tmp_path / "twelve.jsonl"
     export.write_text("".join(CORPUS.read_text(encoding="utf-8").splitlines(keepends=True)[:12]), encoding="utf-8")
-    run = publisher("book", export, "--title", "أرشيف الصحف", "--out", tmp_path / "out")
+    # A title too long for an A5 running head (the book layout's page).
+    title = "أرشيف الصحافة السعودية: مختارات من أخبار يوم الثاني والعشرين من يوليو في عام ألفين وخمسة عشر"
+    run = publisher("book", export, "--title", title, "--out", tmp_path / "out")
     assert run.code == 0, run.stderr
     records = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
     titles = [record["title"].strip() for record in records]
     pdf = next((tmp_path / "out").glob("*.pdf"))
     check_book(pdf, titles)
+    # Every running head is a title, or its first whole words and "…" (never cut mid-word).
+    found = heads(pdf)
+    assert found and not [head for head in found if not whole_words_of(head, [title, *titles])], found
+    assert any(head.endswith(("…", "...")) for head in found)
     check_epub(next((tmp_path / "out").glob("*.epub")), titles, ace=True)
     # The contents say who each entry is by: "CITY: NAME" gives NAME (a person, or a newspaper
     # printed as the source), never the city, and never after "بقلم".
@@ -221,9 +228,13 @@ def test_which_margin_boxes_show_the_folio():
 
 
 def test_bulletin(tmp_path):
+    from PIL import Image
+
     export = make_export(tmp_path / "five.jsonl", 5)
+    Image.new("RGB", (200, 200), (0, 90, 60)).save(tmp_path / "logo.png")
     run = publisher("bulletin", export, "--title", "نشرة الحي", "--issue", "12", "--date", "2026-11-28",
-                    "--out", tmp_path / "out")
+                    "--logo", tmp_path / "logo.png", "--publisher", "جمعية الحي", "--address", "شارع النخيل",
+                    "--back-page", "--out", tmp_path / "out")
     assert run.code == 0, run.stderr
     reader = pypdf.PdfReader(tmp_path / "out" / "bulletin-12.pdf")
     first = reader.pages[0].extract_text()
@@ -238,6 +249,17 @@ def test_bulletin(tmp_path):
     assert min(positions) < width * 0.45 and max(positions) > width * 0.55  # text in both halves: two columns
     assert [m for m in epubcheck(tmp_path / "out" / "bulletin-12.epub") if m["severity"] in ("ERROR", "FATAL",
                                                                                            "WARNING")] == []
+    # The e-book reads as the print: masthead (with its logo), the stories, then the back page.
+    files = epub_files(tmp_path / "out" / "bulletin-12.epub")
+    opf = etree.fromstring(files["EPUB/content.opf"])
+    ns = {"opf": "http://www.idpf.org/2007/opf"}
+    hrefs = {item.get("id"): item.get("href") for item in opf.iterfind(".//opf:manifest/opf:item", ns)}
+    spine = [hrefs[ref.get("idref")] for ref in opf.iterfind(".//opf:spine/opf:itemref", ns)]
+    assert spine[0] == "front.xhtml" and spine[-2:] == ["back.xhtml", "nav.xhtml"], spine
+    assert "جمعية الحي" in files["EPUB/back.xhtml"].decode() and "EPUB/images/logo.png" in files
+    assert b"back-page" not in files["EPUB/front.xhtml"]
+    last = reader.pages[-1].extract_text()
+    assert "شارع النخيل" in last and "جمعية الحي" in last  # the print's back page
     assert_ace_passes([tmp_path / "out" / "bulletin-12.epub"], tmp_path / "ace")
 
 

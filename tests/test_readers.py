@@ -328,3 +328,41 @@ def test_captions_credits_pull_quotes_and_boxes_in_every_format(suffix, tmp_path
     # Only the classes layouts style are kept; any other class a source carried is dropped.
     assert {c for el in body.iter() for c in (el.get("class") or "").split()} <= {
         "pullquote", "box", "figure-credit", "caption"}
+
+
+@pytest.mark.parametrize(("caption", "expected"), [
+    ("سفن الصيد تعود عند الفجر (تصوير: سلمى الحربي)", ("سفن الصيد تعود عند الفجر", "تصوير: سلمى الحربي")),
+    ("الصيادون عند الفجر. تصوير - سلمى الحربي", ("الصيادون عند الفجر", "تصوير: سلمى الحربي")),
+    ("لقطة من الجو تصوير: فهد العلي", ("لقطة من الجو", "تصوير: فهد العلي")),
+    ("باعة في السوق. Photo: AFP", ("باعة في السوق", "Photo: AFP")),
+    ("مشهد عام للمدينة (رويترز)", ("مشهد عام للمدينة", "رويترز")),
+    ("مشهد عام للمدينة (الصورة: واس)", ("مشهد عام للمدينة", "الصورة: واس")),
+    # Nothing but a credit word at its head, or a credit word inside the text: all caption.
+    ("الصورة: جانب من الاحتفال بالعيد", ("الصورة: جانب من الاحتفال بالعيد", "")),
+    ("A photo - image of the year", ("A photo - image of the year", "")),
+    ("(رويترز)", ("(رويترز)", "")),
+    ("أطفال الحي في الحديقة (صباح الجمعة)", ("أطفال الحي في الحديقة (صباح الجمعة)", "")),
+])
+def test_a_caption_gives_its_credit_line(caption, expected):
+    from publisher.sources.figures import split_credit
+
+    assert split_credit(caption) == expected
+
+
+def test_front_matter_image_is_the_lead_picture_once(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (90, 60), (30, 90, 160)).save(tmp_path / "harbour.png")
+    (tmp_path / "shown.md").write_text("---\ntitle: الميناء\nimage: harbour.png\n---\n\nنص.\n\n"
+                                       "![قوارب](./harbour.png)\n", encoding="utf-8")
+    (tmp_path / "added.md").write_text("---\ntitle: الميناء\nimage: harbour.png\nimage_caption: الميناء فجرا\n---\n\n"
+                                       "نص.\n", encoding="utf-8")
+    (tmp_path / "missing.md").write_text("---\ntitle: الميناء\nimage: gone.png\nimage_caption: الميناء\n---\n\nنص.\n",
+                                         encoding="utf-8")
+    shown, added, missing = (read_article(tmp_path / f"{name}.md") for name in ("shown", "added", "missing"))
+    assert shown.body_html.count("<img") == 1 and shown.meta["image"] in shown.body_html
+    body = html.fragment_fromstring(added.body_html, create_parent="div")
+    assert body[0].tag == "figure" and body[0].find("figcaption").text == "الميناء فجرا"  # put first
+    assert added.meta["image"] == body[0].find("img").get("src")
+    assert missing.body_html.strip() == "<p>نص.</p>" and "image" not in missing.meta
+    assert any("front matter's image" in warning for warning in missing.warnings)

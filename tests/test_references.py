@@ -68,7 +68,7 @@ def compare(name: str, pdf: Path) -> list[tuple[int, float]]:
 
 
 def make_bulletin(folder: Path, *extra) -> Path:
-    files = write_stories(folder / "in", corpus_records=0)
+    files = write_stories(folder / "in", corpus_records=0, stories=1)
     run = publisher("bulletin", *files, "--title", "نشرة الحي", "--issue", "7", "--logo", folder / "in" / "logo.png",
                     "--tagline", "نشرة شهرية", "--out", folder / "out", "-f", "pdf", *extra)
     assert run.code == 0, run.stderr
@@ -77,7 +77,7 @@ def make_bulletin(folder: Path, *extra) -> Path:
 
 def test_bulletin_book_and_article_look_as_their_references(tmp_path):
     bulletin = make_bulletin(tmp_path / "bulletin")
-    files = write_stories(tmp_path / "book-in", corpus_records=0)
+    files = write_stories(tmp_path / "book-in", corpus_records=0, stories=1)
     run = publisher("book", *files, "--title", "كتاب الحي", "--author", "فريق التحرير", "--date", "2026-11-30",
                     "--page-size", "A5", "--out", tmp_path / "book", "-f", "pdf")
     assert run.code == 0, run.stderr

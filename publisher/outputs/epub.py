@@ -75,6 +75,14 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
         chapter.add_item(css)
         book.add_item(chapter)
         chapters.append(chapter)
+    back = []
+    if content.back is not None:  # a bulletin's back page: who publishes it, and where
+        page = _Chapter(uid="back", file_name="back.xhtml", title=publication.title, lang=lang,
+                        direction=publication.dir)
+        page.content = content.back
+        page.add_item(css)
+        book.add_item(page)
+        back.append(page)
     images = {url: asset for article in publication.articles for url, asset in article.assets.items()}
     images.update(content.images)  # the layout's own pictures, where its EPUB CSS or pages name them
     for number, (url, asset) in enumerate(sorted(images.items()), start=1):
@@ -95,14 +103,15 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
         book.add_metadata(None, "meta", source, {"property": "pageBreakSource"})
     book.page_list = page_list
     book.pages_word = words.around_articles(lang)["pages"]
-    facts = accessibility.facts([*( [content.front] if content.front else []), *documents], bool(page_list),
+    facts = accessibility.facts([*([content.front] if content.front else []), *documents,
+                                 *([content.back] if content.back else [])], bool(page_list),
                                 publication.options.a11y_certifier)
     accessibility.declare(book, facts, words.accessibility_summary(lang, facts, edition))
 
     book.toc = [epub.Link(c.file_name, c.title, c.id) for c in chapters]
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav(title=contents_word, direction=publication.dir))
-    book.spine = [*front, *chapters, "nav"]
+    book.spine = [*front, *chapters, *back, "nav"]
 
     buffer = io.BytesIO()
     modified = dt.datetime.combine(publication.stamp(required=True), dt.time(), dt.UTC)

@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import io
 
-MM = 72 / 25.4
+from publisher.config import POINTS_PER_MM as MM
+
 MARKS_ROOM = 4.5 * MM  # the least room marks need past the bleed: they start 1 mm out, and run to the sheet's edge
 MARK = 0.25  # line width, in points, of crop and fold marks
 # Sheets printers and office printers take, landscape, smallest first: the sheet is the first that
 # holds the spread (with its bleed, and room for marks), the spread in its middle. Two A5 pages
 # (296 x 210 mm) go on A4; with a bleed and marks, on SRA4 (the size print shops cut A4 from).
-SHEETS_MM = (("A4", 297, 210), ("letter", 279.4, 215.9), ("SRA4", 320, 225), ("B4", 353, 250), ("A3", 420, 297),
-             ("tabloid", 431.8, 279.4), ("SRA3", 450, 320), ("A2", 594, 420))
+# Pages of a US size (letter, half letter) look among the US sheets first, others among ISO's.
+ISO_SHEETS_MM = (("A5", 210, 148), ("A4", 297, 210), ("SRA4", 320, 225), ("B4", 353, 250), ("A3", 420, 297),
+                 ("SRA3", 450, 320), ("A2", 594, 420))
+US_SHEETS_MM = (("letter", 279.4, 215.9), ("tabloid", 431.8, 279.4))
+US_PAGE_WIDTHS_MM = (139.7, 215.9)
 
 
 def booklet_order(pages: int, direction: str, keep_last: bool = False) -> list[tuple[int | None, int | None]]:
@@ -68,8 +72,9 @@ def impose(data: bytes, how: str, *, direction: str, bleed_mm: float = 0.0, mark
     trim = pages[0].trimbox
     width, height = float(trim.width), float(trim.height)
     bleed = bleed_mm * MM
+    us = any(abs(width / MM - us_width) < 1 for us_width in US_PAGE_WIDTHS_MM)
     sheet_width, sheet_height = sheet_size(2 * width + 2 * (bleed + (MARKS_ROOM if marks else 0.0)),
-                                           height + 2 * (bleed + (MARKS_ROOM if marks else 0.0)))
+                                           height + 2 * (bleed + (MARKS_ROOM if marks else 0.0)), us)
     margin_x, margin_y = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
 
     writer = pypdf.PdfWriter()
@@ -93,10 +98,10 @@ def impose(data: bytes, how: str, *, direction: str, bleed_mm: float = 0.0, mark
     return out.getvalue()
 
 
-def sheet_size(width: float, height: float) -> tuple[float, float]:
-    """The smallest sheet of SHEETS_MM (points, landscape) that holds `width` x `height`, else
-    that size itself."""
-    for _, sheet_w, sheet_h in sorted(SHEETS_MM, key=lambda sheet: sheet[1] * sheet[2]):
+def sheet_size(width: float, height: float, us: bool = False) -> tuple[float, float]:
+    """The first sheet (points, landscape) of the page's family, then of the other, that holds
+    `width` x `height`, else that size itself."""
+    for _, sheet_w, sheet_h in (US_SHEETS_MM + ISO_SHEETS_MM if us else ISO_SHEETS_MM + US_SHEETS_MM):
         if sheet_w * MM >= width - 0.5 * MM and sheet_h * MM >= height - 0.5 * MM:
             return max(sheet_w * MM, width), max(sheet_h * MM, height)
     return width, height

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from publisher import fonts
+from publisher.config import POINTS_PER_MM
 from publisher.errors import EnvironmentProblem, RenderError
 from publisher.model import Document, Notice, PageStart, Publication, asset_bytes, media_type
 from publisher.outputs import print_pages, tagged, text_layer
@@ -197,7 +198,7 @@ class _Finisher:
 
     def __init__(self, bleed_mm: float, digest: str, text_layer, direction: str = "ltr"):
         self.labels: list[str] = []  # the page labels, set once the pages are laid out
-        self.bleed_pt = bleed_mm * 72 / 25.4
+        self.bleed_pt = bleed_mm * POINTS_PER_MM
         self.direction = direction
         self.document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'publisher:' + digest)}".encode()
         self.text_layer = text_layer

@@ -15,14 +15,17 @@ import re
 
 from lxml import html as lxml_html
 
+from publisher.markup import inner_html
 from publisher.sources import credits
 
-# "(تصوير: سلمى الحربي)", "تصوير - سلمى", "عدسة: …", "الصورة: رويترز", "Photo: AFP", "Credit: …"
-# at the end of a caption, bracketed or after a stop or a dash.
+# "(تصوير: سلمى الحربي)", "عدسة: …", "الصورة: رويترز", "Photo: AFP", "تصوير - سلمى" at the end of a
+# caption: bracketed, or after a colon, or after a dash where a stop or a dash comes before it
+# ("…عند الفجر. تصوير - سلمى"; not "A photo - image of the year").
 _CREDIT_WORDS = r"تصوير|عدسة|الصورة|صورة|المصدر|photo|photograph|photos|image|picture|credit|source"
 _CREDIT = re.compile(
-    rf"(?:^|(?<=[\s.،,:;—–\-]))(?:\(\s*(?P<a>(?:{_CREDIT_WORDS})\s*[:：\-–]?\s*[^()]{{2,60}}?)\s*\)"
-    rf"|(?P<b>(?:{_CREDIT_WORDS})\s*[:：\-–]\s*[^()\n]{{2,60}}?))\s*[.。]?\s*$", re.IGNORECASE)
+    rf"(?:\(\s*(?P<a>(?:{_CREDIT_WORDS})\s*[:：\-–]?\s*[^()]{{2,60}}?)\s*\)"
+    rf"|(?<=\s)(?P<b>(?:{_CREDIT_WORDS})\s*[:：]\s*[^()\n]{{2,60}}?)"
+    rf"|(?<=[.،,;—–\-]\s)(?P<c>(?:{_CREDIT_WORDS})\s*[\-–]\s*[^()\n]{{2,60}}?))\s*[.。]?\s*$", re.IGNORECASE)
 # "(رويترز)", "(أ ف ب)": an agency the credits table knows, in brackets at the end.
 _BRACKETED = re.compile(r"\(\s*(?P<name>[^()]{2,40}?)\s*\)\s*[.。]?\s*$")
 _TRAILING = re.compile(r"[\s.،,:;—–\-]+$")
@@ -32,13 +35,15 @@ def split_credit(caption: str) -> tuple[str, str]:
     """(the caption, its credit) when the caption ends with one, else (caption, "")."""
     caption = " ".join(caption.split())
     match = _CREDIT.search(caption)
-    if match:
-        credit = (match["a"] or match["b"]).strip()
+    if match and (rest := _TRAILING.sub("", caption[:match.start()]).strip()):
+        credit = (match["a"] or match["b"] or match["c"]).strip()
         credit = re.sub(r"^(\S+)\s*[:：\-–]\s*", r"\1: ", credit)  # "تصوير - فلان" printed "تصوير: فلان"
-        return _TRAILING.sub("", caption[:match.start()]).strip(), credit
+        return rest, credit
     match = _BRACKETED.search(caption)
-    if match and (entry := credits.known(match["name"])) and entry[1] == "agency":
-        return _TRAILING.sub("", caption[:match.start()]).strip(), match["name"]
+    if (match and (entry := credits.known(match["name"])) and entry[1] == "agency"
+            and (rest := _TRAILING.sub("", caption[:match.start()]).strip())):
+        return rest, match["name"]
+    # A caption that is nothing but its credit ("الصورة: جانب من الاحتفال") stays the caption.
     return caption, ""
 
 
@@ -64,7 +69,7 @@ def make_figures(body_html: str) -> str:
         changed |= _credit_apart(figure.find("figcaption"))
     if not changed:
         return body_html
-    return (root.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in root)
+    return inner_html(root)
 
 
 def _caption(figure, caption: str) -> None:

@@ -5,10 +5,12 @@ Raw HTML inside Markdown is escaped, not passed through: article text is data.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -58,8 +60,12 @@ def read(path: Path, settings=None) -> Iterator[Article]:
         title = tokens[1].content.strip()
         tokens = tokens[3:]
     _demote_headings(tokens)
-    lead = _lead_image(tokens, meta)
+    lead, inserted = _lead_image(tokens, meta)
     assets = _take_images(tokens, path, warnings, getattr(settings, "allow_remote", ()))
+    if inserted and lead.attrs["src"] not in assets:
+        del tokens[:3]  # refused: the paragraph put there for it goes too, and the warning says so
+        warnings[-1] = Notice("image-refused", f"front matter's image: {warnings[-1].split(': its alt')[0]}: "
+                                               "the story has no lead picture")
     body = parser.renderer.render(tokens, parser.options, env)
     article = build_article(meta, path=path, body_html=body, title=title, warnings=warnings, assets=assets)
     if lead is not None and lead.attrs["src"] in assets:  # not refused: a layout may set it as the lead picture
@@ -67,17 +73,17 @@ def read(path: Path, settings=None) -> Iterator[Article]:
     yield article
 
 
-def _lead_image(tokens: list[Token], meta: dict) -> Token | None:
+def _lead_image(tokens: list[Token], meta: dict) -> tuple[Token | None, bool]:
     """The image front matter names (`image: photo.jpg`, with `image_caption` and `image_alt`):
     the body's own image of that file, or one put at the top of the body when the text shows
-    none. Its token, whose source the reader then resolves like any other image's."""
+    none (then True). Its token, whose source the reader then resolves like any other image's."""
     wanted = str(meta.get("image") or "").strip()
     if not wanted:
-        return None
+        return None, False
     for token in tokens:
         for child in token.children or ():
-            if child.type == "image" and str(child.attrs.get("src", "")).strip() == wanted:
-                return child
+            if child.type == "image" and _same_file(str(child.attrs.get("src", "")), wanted):
+                return child, False
     alt = str(meta.get("image_alt") or meta.get("image_caption") or "")
     image = Token("image", "img", 0, attrs={"src": wanted, "alt": ""}, content=alt,
                   children=[Token("text", "", 0, content=alt)])
@@ -86,7 +92,12 @@ def _lead_image(tokens: list[Token], meta: dict) -> Token | None:
     paragraph = [Token("paragraph_open", "p", 1), Token("inline", "", 0, children=[image]),
                  Token("paragraph_close", "p", -1)]
     tokens[:0] = paragraph
-    return image
+    return image, True
+
+
+def _same_file(src: str, wanted: str) -> bool:
+    """Two relative references to one file ("photo.png", "./photo.png", "images/../photo.png")."""
+    return posixpath.normpath(unquote(src.strip())) == posixpath.normpath(unquote(wanted))
 
 
 def _take_images(tokens, path: Path, warnings: list[str], allow_remote: tuple[str, ...]) -> dict:
