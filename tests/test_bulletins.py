@@ -272,9 +272,10 @@ def test_booklet_order_of_eight_pages():
 
 
 def test_bleed_and_marks_grow_the_sheet_and_are_drawn_on_it(tmp_path):
-    files = write_stories(tmp_path / "in", corpus_records=0)[:1]
-    run = publisher("bulletin", *files, "--title", "نشرة", "--issue", "1", "--page-size", "A5", "--bleed", "3mm",
-                    "--marks", "crop", "--impose", "booklet", "--out", tmp_path / "out", "-f", "pdf")
+    (tmp_path / "note.md").write_text(f"---\ntitle: خبر قصير\ndate: 2026-11-21\n---\n\n{paragraph(1)}\n",
+                                      encoding="utf-8")
+    run = publisher("bulletin", tmp_path / "note.md", "--title", "نشرة", "--issue", "1", "--page-size", "A5",
+                    "--bleed", "3mm", "--marks", "crop", "--impose", "booklet", "--out", tmp_path / "out", "-f", "pdf")
     assert run.code == 0, run.stderr
     sheets = pypdf.PdfReader(tmp_path / "out" / "bulletin-1.booklet.pdf")
     sheet = sheets.pages[0]
