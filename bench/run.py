@@ -143,12 +143,16 @@ def main() -> int:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far: in turn
         in_parallel = timed([*book, "--jobs", str(max(2, cores)), "--out", work / "book-n"])
         one_piece = timed([sys.executable, "-c", ONE_PIECE, volume, work / "one-piece.pdf"])
+        # Page proofs of the book just built (contact sheets of every page), beside its build.
+        proofs = timed([*PUBLISHER, "proof", next((work / "book-n").glob("*.pdf")), "--out", work / "proofs", "-q"])
 
         def megabytes(path: Path) -> float:
             return round(path.stat().st_size / 2**20, 2)
         results["volume"] = {"articles": args.volume, "parts_in_turn_s": round(in_turn, 2),
                              f"parts_on_{max(2, cores)}_workers_s": round(in_parallel, 2),
                              "one_piece_s": round(one_piece, 2),
+                             "proof_sheets_s": round(proofs, 2),
+                             "proof_ratio_to_build": round(proofs / in_parallel, 3),
                              "parallel_ratio_to_one_piece": round(in_parallel / one_piece, 3),
                              "parallel_ratio_to_in_turn": round(in_parallel / in_turn, 3),
                              "peak_memory_mb_in_turn": round(peak / 1024),

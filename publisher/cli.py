@@ -128,7 +128,7 @@ def build(
     articles = [path for path in inputs if path.suffix.lower() not in SUFFIXES]
     failures = 0
     for path in publication_files:
-        failures += _publish_file(path, out, given)
+        failures += _publish_file(path, out, given)[0]
     if not articles:
         if failures:
             raise typer.Exit(1)
@@ -149,7 +149,7 @@ def build(
     _strict(strict, [r.label for r in results if r.warnings])
 
 
-def _publish_file(path: Path, out: Path, given: dict) -> int:
+def _publish_file(path: Path, out: Path, given: dict):
     from publisher import publications
 
     spec = publications.load(path)
@@ -166,10 +166,10 @@ def _publish_file(path: Path, out: Path, given: dict) -> int:
 def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, issue: str = "", date=None,
              authors: tuple[str, ...] = (), cover: Path | None = None, settings=None, source: Path | None = None,
              jobs: int | None = None, strict: bool = False, skip_empty: bool = False,
-             masthead: dict | None = None) -> int:
+             masthead: dict | None = None):
     """Read the articles, make the publication, report; the number of articles that failed (a
-    warning counts as one with --strict). `masthead`: a bulletin's logo, tagline, publisher,
-    address and back page (Publication's fields of those names)."""
+    warning counts as one with --strict), and the publication's result (its files). `masthead`: a
+    bulletin's logo, tagline, publisher, address and back page (Publication's fields of those names)."""
     from publisher.batch import is_empty
     from publisher.builder import build_publication, gather
     from publisher.errors import UsageError
@@ -215,7 +215,7 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
     if len(articles) > FEW or left_out:
         _empty_and_warnings([*articles, result], "the warnings above", left_out=len(left_out))
     warned = [a.label for a in articles if a.warnings] + ([result.label] if result.warnings else [])
-    return len(failed) + (1 if result.error else 0) + _strict_failed(strict, len(warned), warned)
+    return len(failed) + (1 if result.error else 0) + _strict_failed(strict, len(warned), warned), result
 
 
 def _date_option(value: str | None):
@@ -268,7 +268,7 @@ def bulletin(
     """
     masthead = {"logo": logo, "tagline": (tagline or "").strip(), "publisher": (publisher or "").strip(),
                 "address": (address or "").replace("\\n", "\n").strip(), "back_page": back_page}
-    failures = _publish("bulletin", inputs, out, _options(given, kind="bulletin"), title=title, issue=issue,
+    failures, _ = _publish("bulletin", inputs, out, _options(given, kind="bulletin"), title=title, issue=issue,
                         date=_date_option(date), settings=_settings(given), strict=strict, skip_empty=skip_empty,
                         masthead=masthead)
     if failures:
@@ -303,7 +303,7 @@ def book(
       publisher book chapters/ --title "أرشيف ٢٠٢٦" --author "غرفة الأخبار" --cover cover.jpg
       publisher book archive.jsonl --title "Archive, July 2015" --page-size A4
     """
-    failures = _publish("book", inputs, out, _options(given, kind="book"), title=title, date=_date_option(date),
+    failures, _ = _publish("book", inputs, out, _options(given, kind="book"), title=title, date=_date_option(date),
                         authors=tuple(author or ()), cover=cover, settings=_settings(given), jobs=jobs,
                         strict=strict, skip_empty=skip_empty)
     if failures:

@@ -1,6 +1,7 @@
 """The commands that look at things rather than make them: inspect (what publisher reads in an
-article), check (what a print shop, archive or store would check in a finished file), doctor
-(what this machine has) and layouts (what can be named with --layout). Registered on cli.app."""
+article), check (what a print shop, archive or store would check in a finished file), proof (the
+pages as pictures), doctor (what this machine has) and layouts (what can be named with --layout).
+Registered on cli.app."""
 
 from __future__ import annotations
 
@@ -85,6 +86,76 @@ def check(
         for problem in report.problems:
             typer.echo(f"  problem: {problem}")
     if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def proof(
+    inputs: Annotated[list[Path], typer.Argument(
+        metavar="INPUT...", help="PDF files, or articles and publication files (.toml, .yml) to build first.",
+        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into (and to build into).")] = Path(
+        "proofs"),
+    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of the page images.")] = 100,
+    pages: Annotated[str | None, typer.Option(
+        "--pages", help="The pages to make images of, e.g. 1-3,7; default: every page of a document of up to 8, "
+                        "else none (the contact sheets show them all).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes; default: one per core.")]
+    = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")] = False,
+) -> None:
+    """Page proofs: contact sheets of a whole document (up to 40 pages a sheet, as spreads in
+    reading order, right page first for right-to-left books, folios under the pages, trim and
+    bleed drawn where the PDF has them), and page images. Written to OUT/<name>-proof/.
+
+    An article or a publication file is built first (its PDF into OUT), with its own options and
+    publisher.toml's; both times are reported.
+
+    \b
+    Examples:
+      publisher proof dist/book-2026.pdf
+      publisher proof issue-12.toml --pages 1-4 --dpi 150
+      publisher proof articles/000_96635321e4ee60bd.txt
+    """
+    import time
+
+    from publisher import cli
+    from publisher.cli_options import Format
+    from publisher.proof import proof as make_proofs
+    from publisher.publications import SUFFIXES
+
+    cli._State.quiet = cli._State.quiet or quiet
+    pdfs: list[Path] = [path for path in inputs if path.suffix.lower() == ".pdf"]
+    to_build = [path for path in inputs if path.suffix.lower() != ".pdf"]
+    failures = 0
+    built_in = 0.0
+    if to_build:
+        started = time.perf_counter()
+        given = {"formats": [Format.pdf], "field_map": None, "allow_remote": None}
+        for path in (p for p in to_build if p.suffix.lower() in SUFFIXES):
+            failed, result = cli._publish_file(path, out, given)
+            failures += failed
+            pdfs += [result.outputs["pdf"]] if "pdf" in result.outputs else []
+        articles = [p for p in to_build if p.suffix.lower() not in SUFFIXES]
+        if articles:
+            from publisher.builder import build as run_build
+
+            results = run_build(articles, out, cli._options(given), on_result=cli._report,
+                                settings=_read_settings(None))
+            failures += sum(not r.ok for r in results)
+            pdfs += [r.outputs["pdf"] for r in results if "pdf" in r.outputs]
+        built_in = time.perf_counter() - started
+    for pdf in pdfs:
+        started = time.perf_counter()
+        made = make_proofs(pdf, out, dpi=dpi, pages=pages, workers=jobs)
+        if not cli._State.quiet:
+            where = (made.sheets or made.pages)[0].parent if made.sheets or made.pages else out
+            typer.echo(f"proofs of {pdf.name}: {len(made.sheets)} sheet{'s' if len(made.sheets) != 1 else ''}, "
+                       f"{len(made.pages)} page image{'s' if len(made.pages) != 1 else ''} in "
+                       f"{time.perf_counter() - started:.1f}s, in {where}/")
+    if built_in and not cli._State.quiet:
+        typer.echo(f"built in {built_in:.1f}s")
+    if failures:
         raise typer.Exit(1)
 
 
