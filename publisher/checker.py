@@ -74,6 +74,8 @@ class Report:
     path: Path
     facts: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    pages: dict[int, list[str]] = field(default_factory=dict)
+    """The problems seen on a page, by page index: the pages an HTML report shows."""
 
     def to_dict(self) -> dict:
         return {"file": str(self.path), "ok": not self.problems, "facts": dict(self.facts), "problems": self.problems}
@@ -123,6 +125,11 @@ def check_pdf(path: Path, source: Path | None, min_recall: float) -> Report:
         if box in first:
             left, bottom, right, top = (float(v) for v in first[box])
             report.facts.append((box[1:], f"{_mm(right - left)} x {_mm(top - bottom)} mm"))
+    for index, faces in sorted(_empty_boxes(reader).items()):
+        problem = (f"a character with no glyph in {', '.join(sorted(faces))}, drawn as an empty box (a font that "
+                   "covers it is needed)")
+        report.problems.append(f"page {index + 1}: {problem}")
+        report.pages.setdefault(index, []).append(problem)
     report.facts.append(("standard", _standard(reader)))
     root = reader.trailer["/Root"]
     tagged = "/StructTreeRoot" in root and bool((root.get("/MarkInfo") or {}).get("/Marked"))
@@ -130,6 +137,67 @@ def check_pdf(path: Path, source: Path | None, min_recall: float) -> Report:
     if source is not None:
         _text_recall(report, reader, path, source, min_recall)
     return report
+
+
+_CID_CHAR = re.compile(rb"<([0-9a-fA-F]+)>\s+(\d+)")
+_CID_RANGE = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s+(\d+)")
+
+
+def _empty_boxes(reader) -> dict[int, set[str]]:
+    """The pages that draw glyph 0 (.notdef, the empty box a font shows for a character it lacks),
+    and in which fonts: for each two-byte composite font, the codes its CMap (Identity, or the one
+    embedded) maps to a CID whose glyph is 0, looked for in the page's text."""
+    from pypdf.generic import ContentStream
+
+    found: dict[int, set[str]] = {}
+    empties: dict[int, frozenset[bytes]] = {}  # font object id -> its codes for glyph 0
+    for index, page in enumerate(reader.pages):
+        fonts = (page.get("/Resources") or {}).get("/Font") or {}
+        codes = {}
+        for key, ref in fonts.items():
+            font = ref.get_object()
+            ident = getattr(ref, "idnum", id(font))
+            if ident not in empties:
+                empties[ident] = _notdef_codes(font)
+            if empties[ident]:
+                codes[key] = (empties[ident], _font(font)[0].split("+")[-1])
+        if not codes or page.get_contents() is None:
+            continue
+        current = None
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"Tf":
+                current = codes.get(operands[0])
+            elif current and operator in (b"Tj", b"TJ", b"'", b'"'):
+                strings = operands[0] if operator == b"TJ" else operands[-1:]
+                for item in strings:
+                    data = getattr(item, "original_bytes", None)
+                    if data and any(data[i:i + 2] in current[0] for i in range(0, len(data) - 1, 2)):
+                        found.setdefault(index, set()).add(current[1])
+    return found
+
+
+def _notdef_codes(font) -> frozenset[bytes]:
+    """The two-byte codes that draw glyph 0 in a Type0 font (none for other kinds)."""
+    if font.get("/Subtype") != "/Type0":
+        return frozenset()
+    encoding = font.get("/Encoding")
+    descendant = font["/DescendantFonts"][0].get_object()
+    to_gid = descendant.get("/CIDToGIDMap")
+    if to_gid is not None and to_gid != "/Identity":
+        table = to_gid.get_object().get_data()
+        zero_cids = {cid for cid in range(len(table) // 2) if table[2 * cid:2 * cid + 2] == b"\0\0"}
+    else:
+        zero_cids = {0}
+    if encoding in ("/Identity-H", "/Identity-V"):
+        return frozenset(cid.to_bytes(2, "big") for cid in zero_cids if cid < 0x10000)
+    if encoding is None or not hasattr(encoding.get_object(), "get_data"):
+        return frozenset()
+    cmap = encoding.get_object().get_data()
+    codes = {bytes.fromhex(code.decode()) for code, cid in _CID_CHAR.findall(cmap) if int(cid) in zero_cids}
+    for low, high, start in _CID_RANGE.findall(cmap):
+        first, last, cid = int(low, 16), int(high, 16), int(start)
+        codes |= {(first + zero - cid).to_bytes(2, "big") for zero in zero_cids if cid <= zero <= cid + last - first}
+    return frozenset(code for code in codes if len(code) == 2)
 
 
 def _font(font) -> tuple[str, bool]:
@@ -302,3 +370,49 @@ def run_ace(path: Path, command: list[str]) -> tuple[str, list[dict]]:
                 violations.append({"rule": test.get("dct:title", ""), "impact": test.get("earl:impact", ""),
                                    "where": where, "description": item["earl:result"].get("dct:description", "")})
     return data.get("earl:result", {}).get("earl:outcome", "fail"), violations
+
+
+THUMBNAIL_HEIGHT = 360  # pixels a page with a problem stands in the HTML report
+
+
+def html_report(reports: list[Report]) -> str:
+    """`publisher check --html`: every file's facts and problems, and a thumbnail of each page a
+    problem was seen on (PNG, inside the page: the report is one file to pass around)."""
+    import base64
+    import io
+    from html import escape
+
+    parts = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>publisher check</title><style>'
+             "body{font-family:sans-serif;margin:2em auto;max-width:70em;line-height:1.5}"
+             "table{border-collapse:collapse}td,th{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}"
+             ".ok{color:#060}.problems{color:#a00}.page{display:inline-block;margin:0 1em 1em 0;vertical-align:top;"
+             "max-width:20em}.page img{border:1px solid #999;display:block}"
+             "</style></head><body><h1>publisher check</h1>"]
+    for report in reports:
+        state = "ok" if not report.problems else "problems"
+        parts.append(f'<section><h2>{escape(str(report.path))}: <span class="{state}">{state.upper()}</span></h2>')
+        parts.append("<table>" + "".join(f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>"
+                                         for name, value in report.facts) + "</table>")
+        if report.problems:
+            parts.append("<ul>" + "".join(f'<li class="problems">{escape(p)}</li>' for p in report.problems) + "</ul>")
+        if report.pages:
+            import pypdfium2
+
+            document = pypdfium2.PdfDocument(str(report.path))
+            try:
+                for index, problems in sorted(report.pages.items()):
+                    page = document[index]
+                    image = page.render(scale=THUMBNAIL_HEIGHT / page.get_size()[1]).to_pil()
+                    buffer = io.BytesIO()
+                    image.convert("RGB").save(buffer, "PNG")
+                    data = base64.b64encode(buffer.getvalue()).decode()
+                    label = document.get_page_label(index) or str(index + 1)
+                    parts.append(f'<figure class="page" id="page-{index + 1}"><img src="data:image/png;base64,{data}" '
+                                 f'alt="page {index + 1}" height="{image.height}">'
+                                 f"<figcaption>page {index + 1} ({escape(label)}): "
+                                 f"{escape('; '.join(problems))}</figcaption></figure>")
+            finally:
+                document.close()
+        parts.append("</section>")
+    parts.append("</body></html>\n")
+    return "".join(parts)

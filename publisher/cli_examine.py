@@ -58,6 +58,9 @@ def check(
     min_recall: Annotated[float, typer.Option(
         "--min-recall", help="With --source: the least share of words Chrome's viewer must find.")] = 0.99,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one file a line.")] = False,
+    html: Annotated[Path | None, typer.Option(
+        "--html", metavar="REPORT.html", help="Also write the findings as a page, with a thumbnail of every page "
+                                              "a problem was seen on.")] = None,
 ) -> None:
     """Check finished files. A PDF: fonts embedded and all from fonts/, page boxes, the standard it
     declares, tagging, and with --source the text viewers find in it. An EPUB: EPUBCheck, then
@@ -68,14 +71,17 @@ def check(
     Examples:
       publisher check dist/*.pdf dist/*.epub
       publisher check dist/report.pdf --source articles/report.md
+      publisher check dist/*.pdf --html check.html
     """
     import json
 
     from publisher.checker import check as run_check
 
     failed = False
+    reports = []
     for path in files:
         report = run_check(path, source, min_recall)
+        reports.append(report)
         failed = failed or bool(report.problems)
         if as_json:
             typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
@@ -85,6 +91,13 @@ def check(
             typer.echo(f"  {name + ':':<18} {value}")
         for problem in report.problems:
             typer.echo(f"  problem: {problem}")
+    if html is not None:
+        from publisher.checker import html_report
+        from publisher.files import write_atomic
+
+        write_atomic(html, html_report(reports).encode("utf-8"))
+        if not as_json:
+            typer.echo(f"report: {html}")
     if failed:
         raise typer.Exit(1)
 
