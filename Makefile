@@ -11,7 +11,7 @@ demo: setup
 
 test: setup test-tools
 	$(BIN)/ruff check publisher tests
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 # pdf.js, the viewer of Firefox and most web pages, for the tests that read PDFs as viewers do;
 # Ace by DAISY, the accessibility checker stores and libraries run on EPUBs. Ace's default runner

@@ -46,9 +46,8 @@ def test_a_missing_glyph_is_found_on_its_page_and_shown(tmp_path):
     assert min(range(len(distances)), key=distances.__getitem__) == page_of_glyph, distances
 
 
-def test_a_clean_pdf_has_no_page_in_its_report(tmp_path):
-    assert publisher("build", SEED, "-f", "pdf", "--out", tmp_path).code == 0
-    run = publisher("check", next(tmp_path.glob("*.pdf")), "--html", tmp_path / "report.html")
+def test_a_clean_pdf_has_no_page_in_its_report(samples, tmp_path):
+    run = publisher("check", samples / f"{SEED.stem}.pdf", "--html", tmp_path / "report.html")
     assert run.code == 0, run.stdout
     report = html.fromstring((tmp_path / "report.html").read_text(encoding="utf-8"))
     assert report.findall(".//figure") == [] and "OK" in report.text_content()
