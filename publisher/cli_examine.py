@@ -135,29 +135,18 @@ def proof(
     from publisher import cli
     from publisher.cli_options import Format
     from publisher.proof import proof as make_proofs
-    from publisher.publications import SUFFIXES
 
     cli._State.quiet = cli._State.quiet or quiet
     pdfs: list[Path] = [path for path in inputs if path.suffix.lower() == ".pdf"]
     to_build = [path for path in inputs if path.suffix.lower() != ".pdf"]
-    failures = 0
     built_in = 0.0
+    errors: list[str] = []
     if to_build:
         started = time.perf_counter()
-        given = {"formats": [Format.pdf], "field_map": None, "allow_remote": None}
-        for path in (p for p in to_build if p.suffix.lower() in SUFFIXES):
-            failed, result = cli._publish_file(path, out, given)
-            failures += failed
-            pdfs += [result.outputs["pdf"]] if "pdf" in result.outputs else []
-        articles = [p for p in to_build if p.suffix.lower() not in SUFFIXES]
-        if articles:
-            from publisher.builder import build as run_build
-
-            results = run_build(articles, out, cli._options(given), on_result=cli._report,
-                                settings=_read_settings(None))
-            failures += sum(not r.ok for r in results)
-            pdfs += [r.outputs["pdf"] for r in results if "pdf" in r.outputs]
+        made_pdfs, errors = _build_pdfs(to_build, out, [Format.pdf])
+        pdfs += made_pdfs
         built_in = time.perf_counter() - started
+    failures = len(errors)
     for pdf in pdfs:
         started = time.perf_counter()
         made = make_proofs(pdf, out, dpi=dpi, pages=pages, workers=jobs)
@@ -170,6 +159,85 @@ def proof(
         typer.echo(f"built in {built_in:.1f}s")
     if failures:
         raise typer.Exit(1)
+
+
+def _build_pdfs(inputs: list[Path], out: Path, formats) -> tuple[list[Path], list[str]]:
+    """Build articles and publication files as `publisher build` does (with their own options and
+    publisher.toml's) in `formats`: the PDFs written, and a line for each that failed."""
+    from publisher import cli
+    from publisher.builder import build as run_build
+    from publisher.publications import SUFFIXES
+
+    given = {"formats": formats, "field_map": None, "allow_remote": None}
+    pdfs: list[Path] = []
+    errors: list[str] = []
+    for path in (p for p in inputs if p.suffix.lower() in SUFFIXES):
+        failed, result = cli._publish_file(path, out, given)
+        pdfs += [result.outputs["pdf"]] if "pdf" in result.outputs else []
+        if failed:
+            errors.append(result.error.one_line() if result.error else f"{path}: {failed} article(s) failed")
+    articles = [p for p in inputs if p.suffix.lower() not in SUFFIXES]
+    if articles:
+        results = run_build(articles, out, cli._options(given), on_result=cli._report, settings=_read_settings(None))
+        pdfs += [r.outputs["pdf"] for r in results if "pdf" in r.outputs]
+        errors += [r.error.one_line() if r.error else f"{r.label}: failed" for r in results if not r.ok]
+    return pdfs, errors
+
+
+@app.command()
+def preview(
+    inputs: Annotated[list[Path], typer.Argument(
+        metavar="INPUT...", help="Articles, folders of them, or a publication file (.toml, .yml).",
+        show_default=False)],
+    port: Annotated[int, typer.Option("--port", help="The port on 127.0.0.1; default: a free one.")] = 0,
+) -> None:
+    """A live preview in the browser: the pages as images beside the HTML, rebuilt when an input,
+    a layout or publisher.toml changes, and the open page reloaded by itself; a build error shows
+    on the page. Served on 127.0.0.1 only, and only the files of the publication. Ctrl-C stops it.
+
+    \b
+    Example:
+      publisher preview articles/          (then open the address it prints)
+    """
+    import shutil
+    import sys
+    import tempfile
+    import threading
+
+    import watchfiles
+
+    from publisher import cli
+    from publisher.cli_options import Format
+    from publisher.preview import Preview, is_source_change, serve, watched
+
+    for path in inputs:
+        if not path.exists():
+            raise PublisherError("no such file or folder", path=path, hint="check the path")
+    options = cli._options({})
+    work = Path(tempfile.mkdtemp(prefix="publisher-preview-"))
+    live = Preview(lambda folder: _build_pdfs(inputs, folder, [Format.pdf, Format.html]), work)
+    live.rebuild()
+    try:
+        server = serve(live, port)
+    except OSError as exc:
+        raise PublisherError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})",
+                             hint="give another --port, or none for a free one") from None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    typer.echo(f"preview on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+    sys.stdout.flush()
+    stop = threading.Event()
+    try:
+        for changes in watchfiles.watch(*watched(inputs, options.layouts_dirs), stop_event=stop):
+            if any(is_source_change(path, work) for _, path in changes):
+                made = live.rebuild()
+                typer.echo(f"rebuilt (build {live.version})" + (f": {made.errors[0]}" if made.errors else ""))
+                sys.stdout.flush()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @app.command()
