@@ -139,47 +139,69 @@ def check_pdf(path: Path, source: Path | None, min_recall: float) -> Report:
     return report
 
 
+_BLOCK = re.compile(rb"begin(cidchar|cidrange|codespacerange)(.*?)end\1", re.DOTALL)
+_HEX = re.compile(rb"<([0-9a-fA-F]+)>")
 _CID_CHAR = re.compile(rb"<([0-9a-fA-F]+)>\s+(\d+)")
 _CID_RANGE = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s+(\d+)")
 
 
 def _empty_boxes(reader) -> dict[int, set[str]]:
     """The pages that draw glyph 0 (.notdef, the empty box a font shows for a character it lacks),
-    and in which fonts: for each two-byte composite font, the codes its CMap (Identity, or the one
-    embedded) maps to a CID whose glyph is 0, looked for in the page's text."""
-    from pypdf.generic import ContentStream
-
+    and in which fonts: for each composite font, the codes its CMap (Identity, or the one
+    embedded) maps to a CID whose glyph is 0, looked for in the page's text and in the forms it
+    draws (WeasyPrint puts translucent text in one)."""
     found: dict[int, set[str]] = {}
-    empties: dict[int, frozenset[bytes]] = {}  # font object id -> its codes for glyph 0
+    fonts_seen: dict[int, tuple[frozenset[bytes], int]] = {}  # font object -> its glyph-0 codes, code length
     for index, page in enumerate(reader.pages):
-        fonts = (page.get("/Resources") or {}).get("/Font") or {}
-        codes = {}
-        for key, ref in fonts.items():
-            font = ref.get_object()
-            ident = getattr(ref, "idnum", id(font))
-            if ident not in empties:
-                empties[ident] = _notdef_codes(font)
-            if empties[ident]:
-                codes[key] = (empties[ident], _font(font)[0].split("+")[-1])
-        if not codes or page.get_contents() is None:
-            continue
-        current = None
-        for operands, operator in ContentStream(page.get_contents(), reader).operations:
-            if operator == b"Tf":
-                current = codes.get(operands[0])
-            elif current and operator in (b"Tj", b"TJ", b"'", b'"'):
-                strings = operands[0] if operator == b"TJ" else operands[-1:]
-                for item in strings:
-                    data = getattr(item, "original_bytes", None)
-                    if data and any(data[i:i + 2] in current[0] for i in range(0, len(data) - 1, 2)):
-                        found.setdefault(index, set()).add(current[1])
+        if page.get_contents() is not None:
+            faces = _scan(page.get_contents(), page.get("/Resources") or {}, reader, fonts_seen, depth=0)
+            if faces:
+                found[index] = faces
     return found
 
 
-def _notdef_codes(font) -> frozenset[bytes]:
-    """The two-byte codes that draw glyph 0 in a Type0 font (none for other kinds)."""
+def _scan(content, resources, reader, fonts_seen: dict, depth: int) -> set[str]:
+    from pypdf.generic import ContentStream
+
+    fonts = (resources.get("/Font") or {}) if resources else {}
+    codes: dict[str, tuple[frozenset[bytes], int, str]] = {}
+    for key, ref in fonts.items():
+        font = ref.get_object()
+        ident = getattr(ref, "idnum", id(font))
+        if ident not in fonts_seen:
+            fonts_seen[ident] = _notdef_codes(font)
+        zero, width = fonts_seen[ident]
+        if zero:
+            codes[key] = (zero, width, _font(font)[0].split("+")[-1])
+    found: set[str] = set()
+    current = None
+    stack: list = []
+    for operands, operator in ContentStream(content, reader).operations:
+        if operator == b"q":
+            stack.append(current)
+        elif operator == b"Q" and stack:
+            current = stack.pop()
+        elif operator == b"Tf":
+            current = codes.get(operands[0])
+        elif current and operator in (b"Tj", b"TJ", b"'", b'"'):
+            zero, width, name = current
+            for item in operands[0] if operator == b"TJ" else operands[-1:]:
+                data = getattr(item, "original_bytes", None)
+                if data and any(data[i:i + width] in zero for i in range(0, len(data) - width + 1, width)):
+                    found.add(name)
+        elif operator == b"Do" and depth < 8:
+            form = ((resources.get("/XObject") or {}) if resources else {}).get(operands[0])
+            form = form.get_object() if form is not None else None
+            if form is not None and form.get("/Subtype") == "/Form":
+                found |= _scan(form, form.get("/Resources") or resources, reader, fonts_seen, depth + 1)
+    return found
+
+
+def _notdef_codes(font) -> tuple[frozenset[bytes], int]:
+    """The codes that draw glyph 0 in a Type0 font, and their length in bytes (none for other
+    kinds, or for a CMap whose codes are not all of one length)."""
     if font.get("/Subtype") != "/Type0":
-        return frozenset()
+        return frozenset(), 2
     encoding = font.get("/Encoding")
     descendant = font["/DescendantFonts"][0].get_object()
     to_gid = descendant.get("/CIDToGIDMap")
@@ -189,15 +211,24 @@ def _notdef_codes(font) -> frozenset[bytes]:
     else:
         zero_cids = {0}
     if encoding in ("/Identity-H", "/Identity-V"):
-        return frozenset(cid.to_bytes(2, "big") for cid in zero_cids if cid < 0x10000)
+        return frozenset(cid.to_bytes(2, "big") for cid in zero_cids if cid < 0x10000), 2
     if encoding is None or not hasattr(encoding.get_object(), "get_data"):
-        return frozenset()
-    cmap = encoding.get_object().get_data()
-    codes = {bytes.fromhex(code.decode()) for code, cid in _CID_CHAR.findall(cmap) if int(cid) in zero_cids}
-    for low, high, start in _CID_RANGE.findall(cmap):
-        first, last, cid = int(low, 16), int(high, 16), int(start)
-        codes |= {(first + zero - cid).to_bytes(2, "big") for zero in zero_cids if cid <= zero <= cid + last - first}
-    return frozenset(code for code in codes if len(code) == 2)
+        return frozenset(), 2
+    blocks = _BLOCK.findall(encoding.get_object().get_data())
+    widths = {len(code) // 2 for kind, body in blocks if kind == b"codespacerange" for code in _HEX.findall(body)}
+    if len(widths) != 1:
+        return frozenset(), 2  # codes of mixed lengths: not read here
+    width = widths.pop()
+    codes: set[bytes] = set()
+    for kind, body in blocks:
+        if kind == b"cidchar":
+            codes |= {bytes.fromhex(code.decode()) for code, cid in _CID_CHAR.findall(body) if int(cid) in zero_cids}
+        elif kind == b"cidrange":
+            for low, high, start in _CID_RANGE.findall(body):
+                first, last, cid = int(low, 16), int(high, 16), int(start)
+                codes |= {(first + zero - cid).to_bytes(width, "big") for zero in zero_cids
+                          if cid <= zero <= cid + last - first}
+    return frozenset(code for code in codes if len(code) == width), width
 
 
 def _font(font) -> tuple[str, bool]:
@@ -388,7 +419,8 @@ def html_report(reports: list[Report]) -> str:
              ".ok{color:#060}.problems{color:#a00}.page{display:inline-block;margin:0 1em 1em 0;vertical-align:top;"
              "max-width:20em}.page img{border:1px solid #999;display:block}"
              "</style></head><body><h1>publisher check</h1>"]
-    for report in reports:
+    for number, report in enumerate(reports, start=1):
+        anchor = f"file-{number}-" if len(reports) > 1 else ""  # ids unique across the files of one report
         state = "ok" if not report.problems else "problems"
         parts.append(f'<section><h2>{escape(str(report.path))}: <span class="{state}">{state.upper()}</span></h2>')
         parts.append("<table>" + "".join(f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>"
@@ -407,8 +439,9 @@ def html_report(reports: list[Report]) -> str:
                     image.convert("RGB").save(buffer, "PNG")
                     data = base64.b64encode(buffer.getvalue()).decode()
                     label = document.get_page_label(index) or str(index + 1)
-                    parts.append(f'<figure class="page" id="page-{index + 1}"><img src="data:image/png;base64,{data}" '
-                                 f'alt="page {index + 1}" height="{image.height}">'
+                    parts.append(f'<figure class="page" id="{anchor}page-{index + 1}">'
+                                 f'<img src="data:image/png;base64,{data}" alt="page {index + 1}" '
+                                 f'height="{image.height}">'
                                  f"<figcaption>page {index + 1} ({escape(label)}): "
                                  f"{escape('; '.join(problems))}</figcaption></figure>")
             finally:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from publisher.cli import _read_settings, app
-from publisher.errors import PublisherError
+from publisher.errors import InputError, PublisherError, UsageError
 
 
 @app.command()
@@ -109,7 +109,7 @@ def proof(
         show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into (and to build into).")] = Path(
         "proofs"),
-    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of the page images.")] = 100,
+    dpi: Annotated[int, typer.Option("--dpi", min=10, max=600, help="Resolution of the page images.")] = 100,
     pages: Annotated[str | None, typer.Option(
         "--pages", help="The pages to make images of, e.g. 1-3,7; default: every page of a document of up to 8, "
                         "else none (the contact sheets show them all).")] = None,
@@ -189,7 +189,8 @@ def preview(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="INPUT...", help="Articles, folders of them, or a publication file (.toml, .yml).",
         show_default=False)],
-    port: Annotated[int, typer.Option("--port", help="The port on 127.0.0.1; default: a free one.")] = 0,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535,
+                                      help="The port on 127.0.0.1; default: a free one.")] = 0,
 ) -> None:
     """A live preview in the browser: the pages as images beside the HTML, rebuilt when an input,
     a layout or publisher.toml changes, and the open page reloaded by itself; a build error shows
@@ -200,6 +201,7 @@ def preview(
       publisher preview articles/          (then open the address it prints)
     """
     import shutil
+    import signal
     import sys
     import tempfile
     import threading
@@ -212,21 +214,29 @@ def preview(
 
     for path in inputs:
         if not path.exists():
-            raise PublisherError("no such file or folder", path=path, hint="check the path")
+            raise InputError("no such file or folder", path=path, hint="check the path")
     options = cli._options({})
+
+    def stopped(signum, frame):  # a terminal closed or a kill: cleaned up as after Ctrl-C
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stopped)
     work = Path(tempfile.mkdtemp(prefix="publisher-preview-"))
-    live = Preview(lambda folder: _build_pdfs(inputs, folder, [Format.pdf, Format.html]), work)
-    live.rebuild()
-    try:
-        server = serve(live, port)
-    except OSError as exc:
-        raise PublisherError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})",
-                             hint="give another --port, or none for a free one") from None
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    typer.echo(f"preview on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
-    sys.stdout.flush()
     stop = threading.Event()
+    server = None
     try:
+        live = Preview(lambda folder: _build_pdfs(inputs, folder, [Format.pdf, Format.html]), work)
+        live.rebuild()
+        try:
+            server = serve(live, port)
+        except OSError as exc:
+            raise UsageError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})",
+                             hint="give another --port, or none for a free one") from None
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        typer.echo(f"preview on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+        sys.stdout.flush()
         for changes in watchfiles.watch(*watched(inputs, options.layouts_dirs), stop_event=stop):
             if any(is_source_change(path, work) for _, path in changes):
                 made = live.rebuild()
@@ -236,7 +246,8 @@ def preview(
         pass
     finally:
         stop.set()
-        server.shutdown()
+        if server is not None:
+            server.shutdown()
         shutil.rmtree(work, ignore_errors=True)
 
 

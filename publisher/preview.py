@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 from publisher.errors import PublisherError
 
@@ -57,9 +58,11 @@ class Preview:
                 import pypdfium2
 
                 document = pypdfium2.PdfDocument(str(pdf))
-                count = len(document)
-                document.close()
-                images = proof(pdf, folder, dpi=PAGE_DPI, pages=f"1-{count}", workers=None).pages if count else []
+                try:
+                    count = len(document)
+                finally:
+                    document.close()
+                images = proof(pdf, folder, dpi=PAGE_DPI, pages=f"1-{count}", sheets=False).pages if count else []
                 page = pdf.with_suffix(".html")
                 made.documents.append({"name": pdf.stem, "html": page.name if page.is_file() else None,
                                        "pdf": pdf.name,
@@ -92,12 +95,21 @@ def serve(preview: Preview, port: int = 0) -> ThreadingHTTPServer:
             super().__init__(*args, directory=str(folder), **kwargs)
 
         def do_GET(self):
+            # Only a page this machine opened by its own name: a page elsewhere whose name was
+            # rebound to 127.0.0.1 (DNS rebinding) sends its own Host, and is refused.
+            port = self.server.server_address[1]
+            if self.headers.get("Host", "") not in (f"127.0.0.1:{port}", f"localhost:{port}"):
+                self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "Not this server")
+                return None
             path = self.path.split("?", 1)[0]
-            if path in ("/", "/index.html"):
+            if path == "/":
                 return self._send(page(preview.state()).encode("utf-8"), "text/html; charset=utf-8")
             if path == STATE:
                 return self._send(json.dumps(preview.state(), ensure_ascii=False).encode(), "application/json")
             return super().do_GET()
+
+        def do_HEAD(self):
+            self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
 
         def list_directory(self, path):
             self.send_error(HTTPStatus.NOT_FOUND, "Not found")
@@ -136,9 +148,9 @@ def page(state: dict) -> str:
         parts.append(f'<section class="document"><h2 hidden>{html.escape(document["name"])}</h2>')
         if document["html"]:
             parts.append(f'<iframe title="{html.escape(document["name"])}" '
-                         f'src="{html.escape(document["html"])}?v={state["version"]}"></iframe>')
+                         f'src="{html.escape(quote(document["html"]))}?v={state["version"]}"></iframe>')
         parts.append('<div class="pages">' + "".join(
-            f'<img src="{html.escape(image)}?v={state["version"]}" alt="page {number}" '
+            f'<img src="{html.escape(quote(image))}?v={state["version"]}" alt="page {number}" '
             f'class="page" data-page="{number}">' for number, image in enumerate(document["pages"], start=1))
             + "</div></section>")
     parts.append(f"""<script>

@@ -14,13 +14,14 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
 from publisher.errors import InputError, UsageError
-from publisher.files import inside, write_atomic
+from publisher.files import inside
 
 SHEET_PAGES = 40
 SPREADS_ACROSS = 4
@@ -51,24 +52,28 @@ def spreads(pages: int, rtl: bool) -> list[Spread]:
     return found
 
 
-def page_range(text: str, pages: int) -> list[int]:
+def page_range(text: str, pages: int, pdf: Path | None = None) -> list[int]:
     """"1-3,7" as page indexes (0-based), each checked against the document's length."""
     chosen: list[int] = []
     for part in filter(None, (piece.strip() for piece in text.split(","))):
         match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
         if not match:
-            raise UsageError(f"--pages {text!r} is not a list of pages", hint="write it like 1-3,7")
+            raise UsageError(f"--pages {text!r} is not a list of pages", path=pdf, hint="write it like 1-3,7")
         first, last = int(match[1]), int(match[2] or match[1])
+        if first > last:
+            raise UsageError(f"--pages {part} runs backwards", path=pdf, hint=f"write {last}-{first}")
         if not 1 <= first <= last <= pages:
-            raise UsageError(f"--pages {part} is not within the document's {pages} pages",
+            raise UsageError(f"--pages {part} is not within the document's {pages} pages", path=pdf,
                              hint=f"pages run from 1 to {pages}")
         chosen.extend(range(first - 1, last))
     return list(dict.fromkeys(chosen))
 
 
-def proof(pdf: Path, out: Path, *, dpi: int = 100, pages: str | None = None, workers: int | None = None) -> Proofs:
-    """Contact sheets of every page of `pdf`, and images of the pages `pages` names (of every
-    page of a document of up to 8), in OUT/<name>-proof/. Written whole, or not at all."""
+def proof(pdf: Path, out: Path, *, dpi: int = 100, pages: str | None = None, workers: int | None = None,
+          sheets: bool = True) -> Proofs:
+    """Contact sheets of every page of `pdf` (unless `sheets` is False), and images of the pages
+    `pages` names (of every page of a document of up to 8), in OUT/<name>-proof/: made in a
+    folder beside it and put in its place whole, so no sheet of an earlier run is left among them."""
     import pypdfium2
 
     if not 10 <= dpi <= 600:
@@ -83,11 +88,15 @@ def proof(pdf: Path, out: Path, *, dpi: int = 100, pages: str | None = None, wor
         rtl = _right_to_left(pdf)
     finally:
         document.close()
-    chosen = page_range(pages, count) if pages else (list(range(count)) if count <= ALL_PAGES_UP_TO else [])
+    if not count:
+        raise InputError("has no pages", path=pdf, hint="make the PDF again")
+    chosen = page_range(pages, count, pdf) if pages else (list(range(count)) if count <= ALL_PAGES_UP_TO else [])
     laid = spreads(count, rtl)
     per_sheet = SHEET_PAGES // 2
-    groups = [laid[i:i + per_sheet] for i in range(0, len(laid), per_sheet)]
+    groups = [laid[i:i + per_sheet] for i in range(0, len(laid), per_sheet)] if sheets else []
     folder = inside(out, f"{pdf.stem}-proof")
+    making = folder.with_name(folder.name + ".part")
+    shutil.rmtree(making, ignore_errors=True)
     tasks = [("sheet", number, group, len(groups), rtl) for number, group in enumerate(groups, start=1)]
     tasks += [("page", index, dpi) for index in chosen]
     workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
@@ -95,16 +104,18 @@ def proof(pdf: Path, out: Path, *, dpi: int = 100, pages: str | None = None, wor
     # forked, so that no PDFium state of this process is copied into them.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                              initializer=_open, initargs=(str(pdf), pdf.name)) as pool:
-        images = list(pool.map(_make, tasks, chunksize=1))
-    written = Proofs(sheets=[], pages=[])
-    for task, data in zip(tasks, images, strict=True):
-        if task[0] == "sheet":
-            target = folder / f"sheet-{task[1]:02d}.png"
-            written.sheets.append(target)
-        else:
-            target = folder / f"page-{task[1] + 1:03d}.png"
-            written.pages.append(target)
-        write_atomic(target, data)
+        written = Proofs(sheets=[], pages=[])
+        making.mkdir(parents=True)
+        try:
+            for task, data in zip(tasks, pool.map(_make, tasks, chunksize=1), strict=True):  # written as they come
+                name = f"sheet-{task[1]:02d}.png" if task[0] == "sheet" else f"page-{task[1] + 1:03d}.png"
+                (making / name).write_bytes(data)
+                (written.sheets if task[0] == "sheet" else written.pages).append(folder / name)
+        except BaseException:
+            shutil.rmtree(making, ignore_errors=True)
+            raise
+    shutil.rmtree(folder, ignore_errors=True)
+    making.rename(folder)
     return written
 
 
@@ -167,22 +178,27 @@ def _sheet(group: list[Spread], number: int, sheets: int, rtl: bool):
         for side, index in enumerate(spread):
             if index is None:
                 continue
-            left = x + side * page_w
-            thumb = _thumbnail(index, scale, page_w)
-            sheet.paste(thumb, (left, y))
-            draw.rectangle([left, y, left + thumb.width - 1, y + thumb.height - 1], outline=(150, 150, 150))
+            slot = x + side * page_w
+            thumb = _thumbnail(index, page_w, THUMB_HEIGHT)
+            # A page of another size than the first, fitted in its place and centred in it.
+            left, top = slot + (page_w - thumb.width) // 2, y + THUMB_HEIGHT - thumb.height
+            sheet.paste(thumb, (left, top))
+            draw.rectangle([left, top, left + thumb.width - 1, top + thumb.height - 1], outline=(150, 150, 150))
             label = _DOCUMENT.get_page_label(index) or str(index + 1)
             box = draw.textbbox((0, 0), label, font=label_font)
-            draw.text((left + (page_w - (box[2] - box[0])) / 2, y + THUMB_HEIGHT + 4), label, fill=(30, 30, 30),
+            draw.text((slot + (page_w - (box[2] - box[0])) / 2, y + THUMB_HEIGHT + 4), label, fill=(30, 30, 30),
                       font=label_font)
     return sheet
 
 
-def _thumbnail(index: int, scale: float, width: int):
-    """One page at `scale`, its trim and bleed drawn on it where the PDF has them."""
+def _thumbnail(index: int, width: int, height: int):
+    """One page, as large as fits `width` x `height`, its trim and bleed drawn on it where the PDF
+    has them."""
     from PIL import ImageDraw
 
     page = _DOCUMENT[index]
+    page_width, page_height = page.get_size()
+    scale = min(width / page_width, height / page_height)
     image = page.render(scale=scale, draw_annots=False).to_pil().convert("RGB")
     media = page.get_mediabox()
     draw = ImageDraw.Draw(image)
@@ -191,8 +207,6 @@ def _thumbnail(index: int, scale: float, width: int):
             left, bottom, right, top = box
             draw.rectangle([(left - media[0]) * scale, (media[3] - top) * scale,
                             (right - media[0]) * scale - 1, (media[3] - bottom) * scale - 1], outline=colour)
-    if image.width != width:
-        image = image.resize((width, round(image.height * width / image.width)))
     return image
 
 

@@ -59,6 +59,21 @@ def _pdfjs_ready() -> None:
         pytest.fail("pdf.js is not installed: run 'make test-tools' (npm installs pdfjs-dist 4 in .cache/pdfjs)")
 
 
+_PDFJS_TEXTS: dict[tuple[Path, int], str] = {}
+
+
+def read_with_pdfjs(pdfs: list[Path]) -> None:
+    """pdf.js's text of several PDFs in one node process, kept for `extract` (each taken once)."""
+    _pdfjs_ready()
+    run = subprocess.run(["node", str(PDFJS_SCRIPT), str(PDFJS), *(str(pdf.resolve()) for pdf in pdfs)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    import json
+
+    for pdf, text in zip(pdfs, json.loads(run.stdout), strict=True):
+        _PDFJS_TEXTS[(pdf.resolve(), pdf.stat().st_mtime_ns)] = text
+
+
 def extract(pdf: Path, engine: str) -> str:
     if engine == "pdfium":
         import pypdfium2
@@ -69,11 +84,10 @@ def extract(pdf: Path, engine: str) -> str:
         finally:
             document.close()
     if engine == "pdfjs":
-        _pdfjs_ready()
-        run = subprocess.run(["node", str(PDFJS_SCRIPT), str(pdf.resolve()), str(PDFJS)], capture_output=True,
-                             text=True, timeout=120)
-        assert run.returncode == 0, run.stderr
-        return run.stdout
+        key = (pdf.resolve(), pdf.stat().st_mtime_ns)
+        if key not in _PDFJS_TEXTS:
+            read_with_pdfjs([pdf])
+        return _PDFJS_TEXTS.pop(key)
     if engine == "poppler":
         return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
                               check=True).stdout

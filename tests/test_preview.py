@@ -43,11 +43,11 @@ def preview(tmp_path):
         process.wait(timeout=30)
 
 
-def status(address: str, raw_path: str) -> int:
+def status(address: str, raw_path: str, host_header: str | None = None) -> int:
     """The status of a request sent with its path exactly as written (no client tidies it)."""
     host, port = address.removeprefix("http://").rstrip("/").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
-    connection.request("GET", raw_path)
+    connection.request("GET", raw_path, headers={"Host": host_header} if host_header else {})
     code = connection.getresponse().status
     connection.close()
     return code
@@ -89,6 +89,8 @@ def test_the_preview_shows_pages_follows_edits_and_errors_and_serves_nothing_els
     # Only the publication's own files: not its source, not anything beside or above it.
     assert status(address, "/news.html") in (200, 404)  # the build's page (absent while the error stands)
     assert status(address, "/_preview/state.json") == 200
+    # A page of another site whose name was rebound to 127.0.0.1 sends its own Host: refused.
+    assert status(address, "/_preview/state.json", host_header="attacker.example") == 421
     for path in ("/../outside.md", "/../../outside.md", "/../in/news.md", f"/{folder / 'outside.md'}",
                  f"//{folder / 'outside.md'}", "/%2e%2e/outside.md", f"/{ROOT / 'pyproject.toml'}", "/etc/passwd"):
         assert status(address, path) == 404, path
