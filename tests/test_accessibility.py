@@ -44,15 +44,23 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_file(), reason="../shared/corpus
 
 # Ace and EPUBCheck on every kind of output ---------------------------------------------------
 
-def test_ace_passes_on_the_samples_a_book_with_a_page_list_and_an_illustrated_article(
+def test_ace_passes_on_the_samples_a_book_with_a_page_list_an_illustrated_article_and_a_bulletin(
         samples, isbn_book, illustrated_epub, tmp_path):
-    """One Ace run (one browser) for the EPUBs this module makes. (Corpus articles: test_batch's
-    120-article batch; books and bulletins of them: test_publications. test_build_epub runs
-    EPUBCheck on the samples.)"""
+    """One Ace run (one browser) for the EPUBs this module makes, and a bulletin with a logo and a
+    back page. (Corpus articles: test_batch's corpus batch; a book of them: test_publications.
+    test_build_epub runs EPUBCheck on the samples.)"""
+    from PIL import Image
+
     # (the seed's EPUB: Ace through `publisher check`, in test_print)
-    epubs = [*sorted(p for p in samples.glob("*.epub") if p.stem != SEED.stem), isbn_book[1], illustrated_epub[0]]
-    assert_ace_passes(epubs, tmp_path)
-    for epub in epubs[-2:]:
+    Image.new("RGB", (200, 200), (0, 90, 60)).save(tmp_path / "logo.png")
+    run = publisher("bulletin", SEED, ARTICLES / "bulletin-water-2026.md", "--title", "نشرة الحي", "--issue", "4",
+                    "--logo", tmp_path / "logo.png", "--publisher", "جمعية الحي", "--address", "شارع النخيل",
+                    "--back-page", "-f", "epub", "--out", tmp_path / "bulletin")
+    assert run.code == 0, run.stderr
+    epubs = [*sorted(p for p in samples.glob("*.epub") if p.stem != SEED.stem), isbn_book[1], illustrated_epub[0],
+             tmp_path / "bulletin" / "bulletin-4.epub"]
+    assert_ace_passes(epubs, tmp_path / "ace")
+    for epub in epubs[-3:]:
         assert [m for m in epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")] == [], epub
 
 
