@@ -52,37 +52,25 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
     css = epub.EpubItem(uid="style", file_name="book.css", media_type="text/css",
                         content=content.stylesheet.encode())
     book.add_item(css)
-    front = []
+    def document(uid: str, file_name: str, title: str, content_html: str, doc_lang: str, direction: str):
+        page = _Chapter(uid=uid, file_name=file_name, title=title, lang=doc_lang, direction=direction)
+        page.content = content_html
+        page.add_item(css)
+        book.add_item(page)
+        return page
+
     if publication.cover:
         book.set_cover(f"images/cover{publication.cover.suffix.lower()}", asset_bytes(publication.cover),
                        create_page=False)
-    if content.front is not None:
-        # The title page or masthead, first in reading order; the nav already lists the articles.
-        page = _Chapter(uid="front", file_name="front.xhtml", title=publication.title, lang=lang,
-                        direction=publication.dir)
-        page.content = content.front
-        page.add_item(css)
-        book.add_item(page)
-        front.append(page)
-    chapters = []
+    # The title page or masthead, first in reading order; the nav already lists the articles.
+    front = [document("front", "front.xhtml", publication.title, content.front, lang, publication.dir)
+             ] if content.front is not None else []
     documents, page_list = _with_page_breaks(publication, content.chapters, page_starts)
-    for number, (article, document) in enumerate(zip(publication.articles, documents, strict=True), start=1):
-        chapter = _Chapter(
-            uid=f"chapter-{number}", file_name=f"{article.slug}.xhtml", title=article.title,
-            lang=article.lang, direction=article.dir,
-        )
-        chapter.content = document
-        chapter.add_item(css)
-        book.add_item(chapter)
-        chapters.append(chapter)
-    back = []
-    if content.back is not None:  # a bulletin's back page: who publishes it, and where
-        page = _Chapter(uid="back", file_name="back.xhtml", title=publication.title, lang=lang,
-                        direction=publication.dir)
-        page.content = content.back
-        page.add_item(css)
-        book.add_item(page)
-        back.append(page)
+    chapters = [document(f"chapter-{number}", f"{article.slug}.xhtml", article.title, text, article.lang, article.dir)
+                for number, (article, text) in enumerate(zip(publication.articles, documents, strict=True), start=1)]
+    # A bulletin's back page, last: who publishes it, and where.
+    back = [document("back", "back.xhtml", publication.title, content.back, lang, publication.dir)
+            ] if content.back is not None else []
     images = {url: asset for article in publication.articles for url, asset in article.assets.items()}
     images.update(content.images)  # the layout's own pictures, where its EPUB CSS or pages name them
     for number, (url, asset) in enumerate(sorted(images.items()), start=1):
