@@ -100,6 +100,18 @@ def hijri_date(value: dt.date, style: str) -> str:
     return digits(f"{hijri.day} {hijri.month_name('ar')} {hijri.year} هـ", style)
 
 
+def solar_hijri_date(value: dt.date, style: str) -> str:
+    """The Solar Hijri date Iranian and Afghan papers print, Persian month names (with ی, never
+    ي): "۲۹ آبان ۱۴۰۵" for 2026-11-20 in Persian digits."""
+    import jdatetime
+
+    try:
+        solar = jdatetime.date.fromgregorian(date=value)
+    except (OverflowError, ValueError):
+        return ""
+    return digits(f"{solar.day} {jdatetime.date.j_months_fa[solar.month - 1]} {solar.year}", style)
+
+
 def parse_date(text: str) -> dt.date | None:
     """The date a whole line states ("الأحد 12 مايو 2024م", "12/5/2024", "2024-05-12"), or None.
 

@@ -39,7 +39,8 @@ PdfStandard = Annotated[str | None, typer.Option(
 Digits = Annotated[str | None, typer.Option(
     "--digits", help="arabic-indic, persian or western; default: the language's own.")]
 Calendar = Annotated[str | None, typer.Option(
-    "--calendar", help="Dates in the layout: gregorian, hijri (Umm al-Qura, with هـ) or both.")]
+    "--calendar", help="Dates in the layout: gregorian, hijri (Umm al-Qura, with هـ), persian (Solar Hijri, "
+                       "the default for Persian) or both (Gregorian and the language's other one).")]
 Dpi = Annotated[int | None, typer.Option("--dpi", help="Scale images down to at most this resolution, e.g. 300.")]
 Isbn = Annotated[str | None, typer.Option(
     "--isbn", help="The print edition's ISBN, checked: the EPUB's page list names it as its source.")]

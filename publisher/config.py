@@ -27,7 +27,7 @@ PDF_STANDARDS = ("pdf/a-3b", "pdf/a-2u", "pdf/ua-1", "pdf/x-4", "pdf/a-1b", "pdf
                  "pdf/a-4u", "pdf/ua-2", "pdf/x-1a", "pdf/x-3")
 MARKS = ("crop", "cross")
 DIGITS = ("arabic-indic", "persian", "western")
-CALENDARS = ("gregorian", "hijri", "both")
+CALENDARS = ("gregorian", "hijri", "persian", "both")
 UNITS = ("mm", "cm", "in", "pt", "px")
 _LENGTH = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>mm|cm|in|pt|px)$")
 _SIZE = re.compile(r"^(?P<w>\d+(?:\.\d+)?)\s*[x×]\s*(?P<h>\d+(?:\.\d+)?)\s*(?P<unit>mm|cm|in|pt)$")

@@ -290,7 +290,10 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         layout = find(options.layout, options.layouts_dirs)
     if page is None and target == "print":
         page = page_settings(layout, options)
-    calendar = options.calendar or str(layout.merged_defaults().get("calendar", "gregorian"))
+    # Persian is dated by the Solar Hijri calendar unless asked otherwise; Arabic and the rest by
+    # the Gregorian one, with Hijri (Umm al-Qura) beside it where a layout or --calendar says.
+    calendar = options.calendar or str(layout.merged_defaults().get("calendar", "")) or (
+        "persian" if publication.lang.split("-")[0] == "fa" else "gregorian")
     chosen = [
         replace(article, body_html=typography.prepare(
             article.body_html, direction=article.dir, target=target, prefix=f"article-{article.slug}",
@@ -372,15 +375,21 @@ def layout_assets(layout: Layout) -> dict[str, Path]:
 
 
 def _dates(value, lang: str, digits: str, calendar: str) -> list[str]:
-    """A date as the calendar option asks: Gregorian, Hijri (Umm al-Qura, with هـ), or both."""
-    from publisher.arabic import hijri_date
+    """A date as the calendar option asks: Gregorian, Hijri (Umm al-Qura, with هـ), Solar Hijri
+    (persian), or both: the Gregorian date and the language's own other calendar (Solar Hijri
+    first, for Persian; Hijri after it, for Arabic and the rest)."""
+    from publisher.arabic import hijri_date, solar_hijri_date
 
-    shown = []
-    if calendar in ("gregorian", "both"):
-        shown.append(words.long_date(value, lang, digits))
-    if calendar in ("hijri", "both") and (hijri := hijri_date(value, digits)):
-        shown.append(hijri)
-    return shown or [words.long_date(value, lang, digits)]
+    persian = lang.split("-")[0] == "fa"
+    gregorian = words.long_date(value, lang, digits)
+    if calendar == "both":
+        other = solar_hijri_date(value, digits) if persian else hijri_date(value, digits)
+        return [other, gregorian] if persian and other else [gregorian, *filter(None, [other])]
+    if calendar == "hijri":
+        return [hijri_date(value, digits) or gregorian]
+    if calendar == "persian":
+        return [solar_hijri_date(value, digits) or gregorian]
+    return [gregorian]
 
 
 # Printer's marks need room outside the bleed; WeasyPrint draws them in the outer half of the
