@@ -42,7 +42,9 @@ def test_a_full_disk_is_one_line_and_the_next_run_goes_on(small_disk, tmp_path):
     again = publisher("batch", export, "--out", out, "-f", "pdf", "-q")
     assert again.code == 0, again.stderr
     summary = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["summary"]
-    assert summary["ok"] == 16 and summary["reused"] >= len(done) - 1  # what was whole is kept
+    # What was whole is kept: all but the file whose record met the full disk and the one the
+    # writer thread had written ahead of it (batch._written overlaps a write with the next render).
+    assert summary["ok"] == 16 and summary["reused"] >= len(done) - 2
 
 
 def test_a_read_only_folder_is_one_line(small_disk, tmp_path):
