@@ -100,23 +100,38 @@ def proof(pdf: Path, out: Path, *, dpi: int = 100, pages: str | None = None, wor
     tasks = [("sheet", number, group, len(groups), rtl) for number, group in enumerate(groups, start=1)]
     tasks += [("page", index, dpi) for index in chosen]
     workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    # PDFium is not made for threads: each worker process opens the document itself. Spawned, not
-    # forked, so that no PDFium state of this process is copied into them.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=_open, initargs=(str(pdf), pdf.name)) as pool:
-        written = Proofs(sheets=[], pages=[])
-        making.mkdir(parents=True)
-        try:
-            for task, data in zip(tasks, pool.map(_make, tasks, chunksize=1), strict=True):  # written as they come
-                name = f"sheet-{task[1]:02d}.png" if task[0] == "sheet" else f"page-{task[1] + 1:03d}.png"
-                (making / name).write_bytes(data)
-                (written.sheets if task[0] == "sheet" else written.pages).append(folder / name)
-        except BaseException:
-            shutil.rmtree(making, ignore_errors=True)
-            raise
+    making.mkdir(parents=True)
+    written = Proofs(sheets=[], pages=[])
+    try:
+        for task, data in zip(tasks, _made(tasks, pdf, workers, count), strict=True):  # written as they come
+            name = f"sheet-{task[1]:02d}.png" if task[0] == "sheet" else f"page-{task[1] + 1:03d}.png"
+            (making / name).write_bytes(data)
+            (written.sheets if task[0] == "sheet" else written.pages).append(folder / name)
+    except BaseException:
+        shutil.rmtree(making, ignore_errors=True)
+        raise
     shutil.rmtree(folder, ignore_errors=True)
     making.rename(folder)
     return written
+
+
+def _made(tasks: list, pdf: Path, workers: int, pages: int):
+    """Each task's PNG, in order. A document of one sheet is rendered here (starting a worker
+    costs more than its pages); a longer one on `workers` processes. PDFium is not made for
+    threads: each worker process opens the document itself, spawned, not forked, so that no
+    PDFium state of this process is copied into them."""
+    global _DOCUMENT
+    if workers == 1 or pages <= SHEET_PAGES:
+        _open(str(pdf), pdf.name)
+        try:
+            yield from map(_make, tasks)
+        finally:
+            _DOCUMENT.close()
+            _DOCUMENT = None
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                             initializer=_open, initargs=(str(pdf), pdf.name)) as pool:
+        yield from pool.map(_make, tasks, chunksize=1)
 
 
 def _right_to_left(pdf: Path) -> bool:
