@@ -310,7 +310,8 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
             lead = {"slug": chosen[0].slug, "figure": Markup(figure), "body": Markup(rest)}
     css = ""
     if target == "print":
-        running = _running_heads(publication, head_width_pt(page))
+        head_width = head_width_pt(page)  # worked out once for every head of the document
+        running = _running_heads(publication, head_width)
         css = _print_css(layout, page, running["left"], running["right"], publication.digits, part.first_folio)
     assets = {face.url: face.path for face in fonts.faces()}
     assets.update(layout_assets(layout))
@@ -346,7 +347,7 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         keywords=list(dict.fromkeys(tag for a in publication.articles for tag in a.tags)),
         byline_word=words.byline,
         # The running head an article's pages show (print.css sets it from the title's data-running).
-        running_title=(lambda article: fitted_head(article.short_title or article.title, head_width_pt(page)))
+        running_title=(lambda article: fitted_head(article.short_title or article.title, head_width))
         if target == "print" else (lambda article: article.short_title or article.title),
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
         words=words.around_articles(publication.lang),

@@ -54,15 +54,8 @@ class Preview:
         made = Built(folder)
         try:
             pdfs, made.errors = self.build(folder)
-            for pdf in pdfs:
-                import pypdfium2
-
-                document = pypdfium2.PdfDocument(str(pdf))
-                try:
-                    count = len(document)
-                finally:
-                    document.close()
-                images = proof(pdf, folder, dpi=PAGE_DPI, pages=f"1-{count}", sheets=False).pages if count else []
+            for pdf in pdfs:  # the PDF opened once, by proof, for its page images
+                images = proof(pdf, folder, dpi=PAGE_DPI, sheets=False, every_page=True).pages
                 page = pdf.with_suffix(".html")
                 made.documents.append({"name": pdf.stem, "html": page.name if page.is_file() else None,
                                        "pdf": pdf.name,

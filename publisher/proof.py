@@ -70,7 +70,7 @@ def page_range(text: str, pages: int, pdf: Path | None = None) -> list[int]:
 
 
 def proof(pdf: Path, out: Path, *, dpi: int = 100, pages: str | None = None, workers: int | None = None,
-          sheets: bool = True) -> Proofs:
+          sheets: bool = True, every_page: bool = False) -> Proofs:
     """Contact sheets of every page of `pdf` (unless `sheets` is False), and images of the pages
     `pages` names (of every page of a document of up to 8), in OUT/<name>-proof/: made in a
     folder beside it and put in its place whole, so no sheet of an earlier run is left among them."""
@@ -90,7 +90,10 @@ def proof(pdf: Path, out: Path, *, dpi: int = 100, pages: str | None = None, wor
         document.close()
     if not count:
         raise InputError("has no pages", path=pdf, hint="make the PDF again")
-    chosen = page_range(pages, count, pdf) if pages else (list(range(count)) if count <= ALL_PAGES_UP_TO else [])
+    if every_page or (not pages and count <= ALL_PAGES_UP_TO):
+        chosen = list(range(count))
+    else:
+        chosen = page_range(pages, count, pdf) if pages else []
     laid = spreads(count, rtl)
     per_sheet = SHEET_PAGES // 2
     groups = [laid[i:i + per_sheet] for i in range(0, len(laid), per_sheet)] if sheets else []
