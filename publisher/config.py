@@ -28,6 +28,7 @@ PDF_STANDARDS = ("pdf/a-3b", "pdf/a-2u", "pdf/ua-1", "pdf/x-4", "pdf/a-1b", "pdf
 MARKS = ("crop", "cross")
 DIGITS = ("arabic-indic", "persian", "western")
 CALENDARS = ("gregorian", "hijri", "persian", "both")
+JUSTIFICATIONS = ("spaces", "kashida")
 UNITS = ("mm", "cm", "in", "pt", "px")
 _LENGTH = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>mm|cm|in|pt|px)$")
 _SIZE = re.compile(r"^(?P<w>\d+(?:\.\d+)?)\s*[x×]\s*(?P<h>\d+(?:\.\d+)?)\s*(?P<unit>mm|cm|in|pt)$")
@@ -137,6 +138,14 @@ def calendar(value: str) -> str:
     return value
 
 
+def justify(value: str) -> str:
+    value = str(value).strip().lower()
+    if value not in JUSTIFICATIONS:
+        raise UsageError(f"--justify {value!r} is not a justification publisher knows",
+                         hint="choose kashida (Arabic lines lengthened at their joins, then spaces) or spaces")
+    return value
+
+
 def dpi(value: Any) -> int:
     try:
         number = int(value)
@@ -220,7 +229,7 @@ def certifier(value: Any) -> str:
 CHECKS = {"isbn": isbn, "issn": issn, "a11y_certifier": certifier,
           "page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bleed": bleed,
           "marks": marks, "pdf_standard": pdf_standard, "digits": digits, "dpi": dpi, "formats": formats,
-          "calendar": calendar, "impose": impose,
+          "calendar": calendar, "impose": impose, "justify": justify,
           "layout": str}
 
 

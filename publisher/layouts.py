@@ -352,7 +352,8 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
         words=words.around_articles(publication.lang),
     )
-    return Document(html=html, assets=assets, css=css, page=page if target == "print" else None)
+    justify = options.justify or str(layout.merged_defaults().get("justify", "")) or "spaces"
+    return Document(html=html, assets=assets, css=css, page=page if target == "print" else None, justify=justify)
 
 
 def logo_name(publication) -> str:

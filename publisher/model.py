@@ -209,6 +209,9 @@ class Options:
     """The highest resolution images keep in the PDF; larger ones are scaled down."""
     calendar: str | None = None
     """Dates in layouts: `gregorian`, `hijri` (Umm al-Qura) or `both`; None: the layout's default."""
+    justify: str | None = None
+    """Justified lines in print: `kashida` (Arabic words lengthened at their joins first, then the
+    spaces) or `spaces`; None: the layout's default (spaces unless it says kashida)."""
     isbn: str | None = None
     """The print edition's ISBN (checked, compact): the EPUB's page breaks name it as their source."""
     issn: str | None = None
@@ -370,6 +373,8 @@ class Document:
     (all of a batch, as a rule). `html` holds CSS_SLOT where it belongs."""
     page: PageGeometry | None = None
     """The page it is laid out on (print documents)."""
+    justify: str = "spaces"
+    """How the PDF renderer fills justified lines: `spaces`, or `kashida` (outputs/kashida.py)."""
 
     def standalone(self) -> str:
         """The HTML with its stylesheet in place, for the HTML output."""

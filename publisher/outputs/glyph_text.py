@@ -63,6 +63,23 @@ def drawn_word(path: str, word: str) -> tuple[tuple[int, ...], Clusters]:
     return tuple(info.codepoint for info in infos), clusters
 
 
+@functools.lru_cache(maxsize=20_000)
+def _cluster_starts(path: str, word: str) -> tuple[int, ...]:
+    """Where in `word` each cluster of drawn_word begins, in the same (drawing) order."""
+    import uharfbuzz as hb
+
+    buffer = hb.Buffer()
+    buffer.add_str(word)
+    buffer.guess_segment_properties()
+    buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+    hb.shape(_hb_font(path), buffer, {})
+    starts: list[int] = []
+    for info in buffer.glyph_infos:
+        if not starts or starts[-1] != info.cluster:
+            starts.append(info.cluster)
+    return tuple(starts)
+
+
 class Words:
     """Every Arabic run a font has set in this process, by its glyphs in drawing order."""
 
@@ -81,6 +98,35 @@ class Words:
             self.seen.add(run)
             glyphs, clusters = drawn_word(self.path, run)
             self.by_glyphs.setdefault(glyphs, clusters)
+
+    def add_lengthened(self, text: str, inserted: tuple[int, ...]) -> None:
+        """Words drawn with tatweels that kashida justification inserted (at `inserted` in
+        `text`): each such tatweel's glyphs are drawn with the letter it lengthens and stand for
+        no character, so that the text read back is the word as written."""
+        added = set(inserted)
+        for match in ARABIC_RUN.finditer(text):
+            start = match.start()
+            own = {index - start for index in added if start <= index < match.end()}
+            if not own:
+                continue
+            glyphs, clusters = drawn_word(self.path, match.group())
+            if glyphs in self.by_glyphs:
+                continue
+            kept: list[list] = []
+            starts = _cluster_starts(self.path, match.group())
+            pending: list[int] = []
+            for (chars, indices), first in zip(clusters, starts, strict=True):
+                chars = "".join(c for k, c in enumerate(chars, first) if k not in own)
+                if not chars:  # an inserted tatweel: drawn with its neighbour
+                    if kept:
+                        kept[-1][1] += indices
+                    else:
+                        pending += indices
+                    continue
+                kept.append([chars, [*pending, *indices]])
+                pending = []
+            if kept:
+                self.by_glyphs[glyphs] = tuple((chars, tuple(sorted(indices))) for chars, indices in kept)
 
     def get(self, glyphs: tuple[int, ...]) -> Clusters | None:
         return self.by_glyphs.get(glyphs)

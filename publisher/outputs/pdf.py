@@ -17,7 +17,7 @@ from publisher import fonts
 from publisher.config import POINTS_PER_MM
 from publisher.errors import EnvironmentProblem, RenderError
 from publisher.model import Document, Notice, PageStart, Publication, asset_bytes, media_type
-from publisher.outputs import print_pages, tagged, text_layer
+from publisher.outputs import kashida, print_pages, tagged, text_layer
 
 # The WeasyPrint whose internals the text layer, folios and page types read (pyproject pins it).
 WEASYPRINT_MAJOR = "70"
@@ -273,7 +273,8 @@ def render_pdf(document: Document, publication: Publication,
             fetcher = _fetcher_class()(document.assets, refused)
             html = weasyprint.HTML(string=document.html, base_url=BASE_URL, url_fetcher=fetcher)
             stylesheets = [_stylesheet(document.css, fetcher)] if document.css else []
-            rendered = html.render(font_config=_font_config(), stylesheets=stylesheets, **options)
+            with kashida.justified_with_kashida(document.justify == "kashida"):
+                rendered = html.render(font_config=_font_config(), stylesheets=stylesheets, **options)
             bookmarks = rendered.make_bookmark_tree()
         except Exception as exc:
             raise RenderError(f"PDF rendering failed: {exc}", path=publication.articles[0].source) from exc

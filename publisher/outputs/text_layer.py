@@ -58,11 +58,13 @@ def finisher(font_path: FontPath) -> Callable:
 
 # What the fonts set -----------------------------------------------------------------------
 
-def set_text(document, font_path: FontPath) -> dict[str, str]:
-    """Font file -> the text the laid-out pages set in it (running heads and folios too)."""
+def set_text(document, font_path: FontPath) -> tuple[dict[str, str], dict[str, list[tuple[str, tuple[int, ...]]]]]:
+    """Font file -> the text the laid-out pages set in it (running heads and folios too); and font
+    file -> the texts drawn with tatweels kashida justification inserted (kashida.py), with where."""
     from weasyprint.formatting_structure import boxes
 
     texts: dict[str, list[str]] = defaultdict(list)
+    lengthened: dict[str, list[tuple[str, tuple[int, ...]]]] = defaultdict(list)
     for page in document.pages:
         for box in page._page_box.descendants():
             if isinstance(box, boxes.TextBox):
@@ -72,7 +74,9 @@ def set_text(document, font_path: FontPath) -> dict[str, str]:
                 path = font_path(style["font_family"][0], style["font_weight"], style["font_style"] != "normal")
                 if path:
                     texts[str(path)].append(box.text)
-    return {path: "\n".join(parts) for path, parts in texts.items()}
+                    if inserted := getattr(box, "kashida", None):
+                        lengthened[str(path)].append((box.pango_layout.text, inserted))
+    return {path: "\n".join(parts) for path, parts in texts.items()}, lengthened
 
 
 # Reading the content streams --------------------------------------------------------------
@@ -189,8 +193,12 @@ class _Recoding:
             if not font.bitmap and not font.used_in_forms and not font.file_content.startswith(b"OTTO"):
                 path = font_path(font.family, font.weight, bool(font.style))
                 self.fonts[font.hash.encode()] = text_plan.Font(font, str(path) if path else None)
-        for path, text in set_text(document, font_path).items():
+        texts, lengthened = set_text(document, font_path)
+        for path, text in texts.items():
             glyph_text.words_for(path).add(text)
+        for path, items in lengthened.items():
+            for text, inserted in items:
+                glyph_text.words_for(path).add_lengthened(text, inserted)
         self.lines: list[tuple[object, int, bytes]] = []
         # stream -> recoded TJ line -> its first and last character as drawn (left, right), and
         # whether it draws right-to-left letters
