@@ -12,10 +12,11 @@ Where a word may be lengthened follows LibreOffice's priorities (i18nutil kashid
 Microsoft's), as ARABIC.md sums them up: after a typed kashida; after an initial or medial
 seen or sad; before a final teh marbuta, heh or dal; before a final alef, tah, lam, kaf or gaf;
 before a medial beh-like letter followed by reh or yeh; before a final waw, ain, qaf or feh;
-before any other final letter but yeh; then, last, any other join inside the word. One place a word (the last of the best), none in a word of
-fewer than three letters, none next to a ZWNJ; and a place is taken only if HarfBuzz says a
-tatweel is safe there and shaping the word with it draws every other glyph as before (lam-alef,
-الله and في keep their ligatures, no letter changes its form, marks stay on their letters).
+before any other final letter but yeh; then, last, any other join inside the word. One place a
+word (the last of the best), none in a word of fewer than three letters, none next to a ZWNJ;
+and a place is taken only if HarfBuzz says a tatweel is safe there and shaping the word with it
+draws every other glyph as before (lam-alef, الله and في keep their ligatures, no letter changes
+its form, marks stay on their letters).
 
 The text is not changed: a box keeps its text (what viewers read back, what print_pages counts),
 only the Pango layout it is drawn from holds the tatweels, and `inserted` tells the text layer
@@ -286,7 +287,7 @@ def lengthen(context, line, extra_width: float, font_path) -> float:
             return extra_width
         widest.count -= 1
     deltas = {}
-    for key, (box, layout, width, text, inserted) in layouts.items():
+    for key, (box, layout, width, _text, inserted) in layouts.items():
         layout.deactivate()
         deltas[key] = width - box.width
         box.pango_layout = layout
