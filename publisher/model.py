@@ -209,6 +209,9 @@ class Options:
     """The highest resolution images keep in the PDF; larger ones are scaled down."""
     calendar: str | None = None
     """Dates in layouts: `gregorian`, `hijri` (Umm al-Qura) or `both`; None: the layout's default."""
+    urdu_face: str | None = None
+    """Urdu set in `nastaliq` (Noto Nastaliq Urdu) or `naskh` (Amiri); None: the layout's default,
+    else Nastaliq."""
     isbn: str | None = None
     """The print edition's ISBN (checked, compact): the EPUB's page breaks name it as their source."""
     issn: str | None = None
@@ -424,6 +427,8 @@ class EpubContent:
     """The layout's own pictures that its stylesheet or pages name, by URL."""
     contents_word: str
     """"Contents" in the publication's language: the nav's title."""
+    faces: tuple = ()
+    """The bundled faces (fonts.Face) its stylesheet names: the fonts the EPUB carries."""
 
 
 def asset_bytes(asset: Asset) -> bytes:
