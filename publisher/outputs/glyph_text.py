@@ -7,7 +7,10 @@ connector, lam-alef and الله as one glyph: one id cannot say what each occur
 
 Here a word's glyphs are matched to the word itself: every Arabic run of the text a font sets is
 shaped once a process, at Pango's cluster level, and its glyphs in drawing order index its
-clusters (the characters each group of glyphs stands for). Glyphs that match no shaped word
+clusters (the characters each group of glyphs stands for). Glyphs that draw nothing and advance
+nothing are one glyph to the match: Noto Nastaliq Urdu puts spacing glyphs (sp0-sp15) in a word
+whose choice depends on the word before it, so the same word is drawn with sp9 after one word
+and sp8 shaped alone; which one it is says nothing of the text. Glyphs that match no shaped word
 (a word cut across two boxes, Latin, digits, punctuation) fall back to a text per glyph: what
 probes of every letter, letter with mark and letter pair give it, else the font's cmap, else
 WeasyPrint's own.
@@ -63,14 +66,38 @@ def drawn_word(path: str, word: str) -> tuple[tuple[int, ...], Clusters]:
     return tuple(info.codepoint for info in infos), clusters
 
 
+@functools.cache
+def blank_glyphs(path: str) -> frozenset[int]:
+    """The glyphs of a font that no character maps to and that draw and advance nothing
+    (Nastaliq's spacing and placeholder glyphs): any one of them stands for any other in a match."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, lazy=True)
+    if "glyf" not in font:
+        return frozenset()
+    encoded = set(font.getBestCmap().values())
+    glyf, metrics = font["glyf"], font["hmtx"].metrics
+    return frozenset(index for index, name in enumerate(font.getGlyphOrder())
+                     if name not in encoded and metrics[name][0] == 0 and glyf[name].numberOfContours == 0)
+
+
+_BLANK = -1  # what every blank glyph is in a word's key
+
+
 class Words:
-    """Every Arabic run a font has set in this process, by its glyphs in drawing order."""
+    """Every Arabic run a font has set in this process, by its glyphs in drawing order (blank
+    glyphs all one)."""
 
     def __init__(self, path: str):
         self.path = path
+        self.blank = blank_glyphs(path) if path else frozenset()
         self.by_glyphs: dict[tuple[int, ...], Clusters] = {}
         self.plain_words: dict[tuple[int, ...], tuple[str, ...] | None] = {}
         self.seen: set[str] = set()
+
+    def _key(self, glyphs: tuple[int, ...]) -> tuple[int, ...]:
+        blank = self.blank
+        return tuple(_BLANK if glyph in blank else glyph for glyph in glyphs) if blank else glyphs
 
     def add(self, text: str) -> None:
         if len(self.seen) > 200_000:  # a long-lived worker: start again rather than grow
@@ -80,14 +107,15 @@ class Words:
         for run in set(ARABIC_RUN.findall(text)) - self.seen:
             self.seen.add(run)
             glyphs, clusters = drawn_word(self.path, run)
-            self.by_glyphs.setdefault(glyphs, clusters)
+            self.by_glyphs.setdefault(self._key(glyphs), clusters)
 
     def get(self, glyphs: tuple[int, ...]) -> Clusters | None:
-        return self.by_glyphs.get(glyphs)
+        return self.by_glyphs.get(self._key(glyphs))
 
     def plain(self, glyphs: tuple[int, ...]) -> tuple[str, ...] | None:
         """The word's characters, one a glyph in drawing order, when each glyph stands for one
         character that is not a mark (most words); None otherwise."""
+        glyphs = self._key(glyphs)
         found = self.plain_words.get(glyphs, False)
         if found is False:
             clusters = self.by_glyphs.get(glyphs)
