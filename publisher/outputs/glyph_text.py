@@ -26,7 +26,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-ARABIC_RUN = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
+# Arabic letters and marks, and the joiners that belong to a word (ZWNJ in Persian می‌شود, کتاب‌ها).
+ARABIC_RUN = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u200c\u200d]+")
 _LETTERS = [chr(c) for c in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B))] + list(
     "\u0671\u067e\u0686\u0698\u06a4\u06a9\u06af\u06cc")
 _MARKS = [chr(c) for c in range(0x064B, 0x0653)] + ["\u0670"]
@@ -52,6 +53,9 @@ def drawn_word(path: str, word: str) -> tuple[tuple[int, ...], Clusters]:
     buffer.add_str(word)
     buffer.guess_segment_properties()
     buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+    # Pango draws no glyph for a ZWNJ or ZWJ: its character joins the cluster before it, so that
+    # the text layer gives it a code of its own (a Persian word keeps its ZWNJ when copied).
+    buffer.flags = hb.BufferFlags.REMOVE_DEFAULT_IGNORABLES
     hb.shape(_hb_font(path), buffer, {})
     infos = buffer.glyph_infos
     starts = sorted({info.cluster for info in infos})
