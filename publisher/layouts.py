@@ -266,7 +266,8 @@ class Composer:
         language and those of its articles' languages."""
         from publisher import fonts
 
-        return fonts.faces_for({a.lang for a in self.publication.articles}, nastaliq(self.layout, self.publication.options))
+        languages = {article.lang for article in self.publication.articles}
+        return fonts.faces_for(languages, nastaliq(self.layout, self.publication.options))
 
     @property
     def font_files(self) -> tuple[Path, ...]:
