@@ -45,6 +45,10 @@ Justify = Annotated[str | None, typer.Option(
     "--justify", help="Justified Arabic in the PDF: kashida (words lengthened at the joins a calligrapher "
                       "would choose, then the spaces: even word gaps in narrow columns; the text copies "
                       "without tatweel) or spaces (the default unless the layout says kashida).")]
+UrduFace = Annotated[str | None, typer.Option(
+    "--urdu-face", help="How Urdu text is set: nastaliq (Noto Nastaliq Urdu, the hand Urdu papers and books are "
+                        "read in; tall lines, about 2.3 times the type size) or naskh (Amiri, the Arabic face: "
+                        "a third more lines a page, for narrow columns). Default: nastaliq.")]
 Dpi = Annotated[int | None, typer.Option("--dpi", help="Scale images down to at most this resolution, e.g. 300.")]
 Isbn = Annotated[str | None, typer.Option(
     "--isbn", help="The print edition's ISBN, checked: the EPUB's page list names it as its source.")]
@@ -78,7 +82,8 @@ FieldMap = Annotated[list[str] | None, typer.Option(
 _MAKING = (("layout", LayoutName, None), ("page_size", PageSize, None), ("margins", Margins, None),
            ("bleed", Bleed, None), ("marks", Marks, None), ("impose", Impose, None),
            ("pdf_standard", PdfStandard, None),
-           ("digits", Digits, None), ("calendar", Calendar, None), ("justify", Justify, None), ("dpi", Dpi, None),
+           ("digits", Digits, None), ("calendar", Calendar, None), ("justify", Justify, None),
+           ("urdu_face", UrduFace, None), ("dpi", Dpi, None),
            ("isbn", Isbn, None), ("issn", Issn, None), ("a11y_certifier", Certifier, None),
            ("layouts_dirs", LayoutsDirs, None), ("quiet", Quiet, False), ("debug", Debug, False),
            ("field_map", FieldMap, None), ("allow_remote", AllowRemote, None))
@@ -103,4 +108,4 @@ def making(command):
 # The command-line parameters that are build options (config.py checks them); a command's other
 # parameters (inputs, --out, --title, ...) are its own.
 OPTION_NAMES = ("formats", "layout", "page_size", "margins", "bleed", "marks", "impose", "pdf_standard", "digits",
-                "calendar", "justify", "dpi", "isbn", "issn", "a11y_certifier", "layouts_dirs")
+                "calendar", "justify", "urdu_face", "dpi", "isbn", "issn", "a11y_certifier", "layouts_dirs")

@@ -29,6 +29,7 @@ MARKS = ("crop", "cross")
 DIGITS = ("arabic-indic", "persian", "western")
 CALENDARS = ("gregorian", "hijri", "persian", "both")
 JUSTIFICATIONS = ("spaces", "kashida")
+URDU_FACES = ("nastaliq", "naskh")
 UNITS = ("mm", "cm", "in", "pt", "px")
 _LENGTH = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>mm|cm|in|pt|px)$")
 _SIZE = re.compile(r"^(?P<w>\d+(?:\.\d+)?)\s*[x×]\s*(?P<h>\d+(?:\.\d+)?)\s*(?P<unit>mm|cm|in|pt)$")
@@ -146,6 +147,14 @@ def justify(value: str) -> str:
     return value
 
 
+def urdu_face(value: str) -> str:
+    value = str(value).strip().lower()
+    if value not in URDU_FACES:
+        raise UsageError(f"Urdu face {value!r} is not known",
+                         hint="choose nastaliq (Noto Nastaliq Urdu, the default) or naskh (Amiri)")
+    return value
+
+
 def dpi(value: Any) -> int:
     try:
         number = int(value)
@@ -229,7 +238,7 @@ def certifier(value: Any) -> str:
 CHECKS = {"isbn": isbn, "issn": issn, "a11y_certifier": certifier,
           "page_size": page_size, "margins": lambda v: " ".join(margins(v)), "bleed": bleed,
           "marks": marks, "pdf_standard": pdf_standard, "digits": digits, "dpi": dpi, "formats": formats,
-          "calendar": calendar, "impose": impose, "justify": justify,
+          "calendar": calendar, "urdu_face": urdu_face, "impose": impose, "justify": justify,
           "layout": str}
 
 

@@ -43,6 +43,10 @@ class Family:
     role: str
     licence: Path
     faces: tuple[Face, ...]
+    languages: tuple[str, ...] = ()
+    """The languages (primary subtags) it is the role's face for; () for every language."""
+    nastaliq: bool = False
+    """A Nastaliq face, used only while its language is set in Nastaliq (--urdu-face)."""
 
 
 @cache
@@ -63,7 +67,8 @@ def families() -> tuple[Family, ...]:
         if missing:
             raise EnvironmentProblem(f"font files missing: {', '.join(missing)}", path=FONTS_DIR,
                                      hint="restore fonts/ from the repository")
-        found.append(Family(name, spec["role"], licence, faces))
+        found.append(Family(name, spec["role"], licence, faces, tuple(spec.get("languages", ())),
+                            bool(spec.get("nastaliq", False))))
     return tuple(found)
 
 
@@ -77,28 +82,57 @@ def path_for(family: str, weight: int, italic: bool) -> Path | None:
     return min(candidates, key=lambda face: abs(face.weight - weight)).path if candidates else None
 
 
-def family_for(role: str) -> Family:
-    return next(f for f in families() if f.role == role)
+def _own_families(lang: str, nastaliq: bool = True) -> dict[str, Family]:
+    """The families a language has of its own, by role: a Nastaliq one only while `nastaliq`.
+    Urdu's Nastaliq face sets its headings too (Urdu papers set their headlines in Nastaliq)."""
+    primary = lang.split("-")[0].lower()
+    own = {f.role: f for f in families() if primary in f.languages and (nastaliq or not f.nastaliq)}
+    if "body" in own and own["body"].nastaliq:
+        own["heading"] = own["body"]
+    return own
 
 
-def role_names() -> dict[str, str]:
-    """Each role's font-family list, for CSS: the role's family, then the other bundled text face,
-    then the symbols face, so that a glyph missing from one comes from the next, never from a
-    system font."""
-    names = {role: f'"{family_for(role).name}"' for role in ROLES}
-    return {"body": f"{names['body']}, {names['heading']}, {names['symbols']}",
-            "heading": f"{names['heading']}, {names['body']}, {names['symbols']}"}
+def family_for(role: str, lang: str = "", nastaliq: bool = True) -> Family:
+    """The family a role is set in: the language's own, else the one for every language."""
+    return _own_families(lang, nastaliq).get(role) or next(f for f in families() if f.role == role and not f.languages)
 
 
-def font_face_css(*, variables: bool = True) -> str:
-    """@font-face rules pointing at fonts/ relative to the document, and the role variables."""
+def role_names(lang: str = "", nastaliq: bool = True) -> dict[str, str]:
+    """Each role's font-family list, for CSS: the role's family (the language's own, if it has
+    one), then the other bundled text faces, then the symbols face, so that a glyph missing from
+    one comes from the next, never from a system font."""
+    general = {role: f'"{family_for(role).name}"' for role in ROLES}
+    lists = {"body": [general["body"], general["heading"]], "heading": [general["heading"], general["body"]]}
+    for role, family in _own_families(lang, nastaliq).items():
+        if role in lists:
+            lists[role].insert(0, f'"{family.name}"')
+    return {role: ", ".join([*dict.fromkeys(names), general["symbols"]]) for role, names in lists.items()}
+
+
+def languages_of_their_own(nastaliq: bool = True) -> dict[str, dict[str, str]]:
+    """Each language that has faces of its own, with its role lists: for the CSS of its :lang()."""
+    tags = sorted({tag for f in families() for tag in f.languages if nastaliq or not f.nastaliq})
+    return {tag: role_names(tag, nastaliq) for tag in tags if _own_families(tag, nastaliq)}
+
+
+def faces_for(langs, nastaliq: bool = True) -> tuple[Face, ...]:
+    """The faces a publication in `langs` may be set in: every family for all languages, and the
+    families of its languages (what its EPUB carries)."""
+    wanted = {f.name for lang in langs for f in _own_families(lang, nastaliq).values()}
+    return tuple(face for f in families() if not f.languages or f.name in wanted for face in f.faces)
+
+
+def font_face_css(*, variables: bool = True, chosen: tuple[Face, ...] | None = None,
+                  lang: str = "", nastaliq: bool = True) -> str:
+    """@font-face rules pointing at fonts/ relative to the document (every face, or those
+    `chosen`), and the role variables (the faces of `lang`, the document's language, first)."""
     rules = [
         f'@font-face {{ font-family: "{face.family}"; src: url("{face.url}") format("truetype"); '
         f"font-weight: {face.weight}; font-style: {face.style}; }}"
-        for face in faces()
+        for face in (faces() if chosen is None else chosen)
     ]
     if variables:
-        names = role_names()
+        names = role_names(lang, nastaliq)
         rules.append(f":root {{ --font-body: {names['body']}; --font-heading: {names['heading']}; }}")
     return "\n".join(rules)
 
@@ -115,14 +149,15 @@ def _hb_font(path: Path):
     return hb.Font(hb.Face(hb.Blob(path.read_bytes())))
 
 
-def text_width(text: str, role: str, size_pt: float, weight: int = 400) -> float:
-    """How wide `text` sets, in points, in the role's face at `size_pt`, shaped by HarfBuzz as
-    the renderer shapes it (joined letters, ligatures, kerning)."""
+def text_width(text: str, role: str, size_pt: float, weight: int = 400, lang: str = "",
+               nastaliq: bool = True) -> float:
+    """How wide `text` sets, in points, in the role's face for `lang` at `size_pt`, shaped by
+    HarfBuzz as the renderer shapes it (joined letters, ligatures, kerning)."""
     import uharfbuzz as hb
 
     if not text:
         return 0.0  # HarfBuzz gives no positions at all for nothing
-    family = family_for(role)
+    family = family_for(role, lang, nastaliq)
     path = path_for(family.name, weight, False)
     font = _hb_font(path)
     buffer = hb.Buffer()

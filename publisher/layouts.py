@@ -177,19 +177,24 @@ HEAD_ROOM = 0.94  # of the text block's width: what a head may take, leaving the
 ELLIPSIS = "…"
 
 
-def fitted_head(text: str, width_pt: float) -> str:
+def fitted_head(text: str, width_pt: float, lang: str = "", nastaliq: bool = True) -> str:
     """`text` as a running head `width_pt` wide holds it: whole, or as many of its first words as
-    fit followed by "…" (never a word cut, as WeasyPrint's text-overflow cuts it at the box's edge)."""
+    fit followed by "…" (never a word cut, as WeasyPrint's text-overflow cuts it at the box's edge).
+    Measured in the heading face of `lang`, the face the head is set in."""
     from publisher import fonts
 
     text = " ".join(text.split())
     room = width_pt * HEAD_ROOM
-    if fonts.text_width(text, "heading", HEAD_SIZE_PT) <= room:
+
+    def width(value: str) -> float:
+        return fonts.text_width(value, "heading", HEAD_SIZE_PT, lang=lang, nastaliq=nastaliq)
+
+    if width(text) <= room:
         return text
     words = text.split(" ")
     for count in range(len(words) - 1, 0, -1):
-        shortened = " ".join(words[:count]).rstrip("،,:;-–— ") + ELLIPSIS
-        if fonts.text_width(shortened, "heading", HEAD_SIZE_PT) <= room:
+        shortened = " ".join(words[:count]).rstrip("،,:;-–—۔ ") + ELLIPSIS
+        if width(shortened) <= room:
             return shortened
     return words[0]  # one word longer than the head: WeasyPrint's ellipsis is the last resort
 
@@ -201,14 +206,31 @@ def head_width_pt(page: PageGeometry) -> float:
 
 
 @lru_cache(maxsize=32)
-def _print_css(layout: Layout, page: PageGeometry, left: str, right: str, digits: str, first_folio: int | None) -> str:
+def _print_css(layout: Layout, page: PageGeometry, left: str, right: str, digits: str, first_folio: int | None,
+               lang: str = "", nastaliq: bool = True) -> str:
     """The print stylesheet, rendered once for all the documents that share it (every article of
-    a batch, as a rule): the same string, which the PDF renderer then parses once too."""
+    a batch, as a rule): the same string, which the PDF renderer then parses once too. Margin
+    boxes (folios, running heads) are set in the faces of `lang`, the publication's language."""
     from publisher import fonts
 
     context = {"page": page, "running": {"left": left, "right": right, "size": f"{HEAD_SIZE_PT:g}pt"},
-               "digits": digits, "fonts": fonts.role_names(), "first_folio": first_folio}
-    return fonts.font_face_css() + "\n" + stylesheet(layout, "print", **context)
+               "digits": digits, "first_folio": first_folio, **_font_context(lang, nastaliq)}
+    return fonts.font_face_css(lang=lang, nastaliq=nastaliq) + "\n" + stylesheet(layout, "print", **context)
+
+
+def _font_context(lang: str, nastaliq: bool) -> dict[str, Any]:
+    """What the stylesheets are told of the fonts: the role lists of the publication's language
+    (`fonts`), those of every language with faces of its own (`own_fonts`, for their :lang()
+    rules), and whether Urdu is set in Nastaliq."""
+    from publisher import fonts
+
+    return {"fonts": fonts.role_names(lang, nastaliq), "own_fonts": fonts.languages_of_their_own(nastaliq),
+            "nastaliq": nastaliq}
+
+
+def nastaliq(layout: Layout, options) -> bool:
+    """Whether Urdu is set in Nastaliq: --urdu-face, else the layout's default, else yes."""
+    return (options.urdu_face or str(layout.merged_defaults().get("urdu_face", "")) or "nastaliq") == "nastaliq"
 
 
 @dataclass(frozen=True)
@@ -239,6 +261,15 @@ class Composer:
         return self.publication.kind == "book"
 
     @property
+    def faces(self):
+        """The bundled faces its text may be set in (what its EPUB carries): those for every
+        language and those of its articles' languages."""
+        from publisher import fonts
+
+        languages = {article.lang for article in self.publication.articles}
+        return fonts.faces_for(languages, nastaliq(self.layout, self.publication.options))
+
+    @property
     def font_files(self) -> tuple[Path, ...]:
         """The font files its documents may embed: the bundled faces and the layout's own."""
         from publisher import fonts
@@ -249,7 +280,7 @@ class Composer:
     def epub(self) -> EpubContent:
         """Everything the EPUB holds that the layout makes: its stylesheet and content documents."""
         publication = self.publication
-        stylesheet = epub_stylesheet(publication, self.layout)
+        stylesheet = epub_stylesheet(publication, self.layout, self.faces)
         front = None
         if publication.kind != "article":
             front = compose(publication, "epub", Part(front=True, articles=()), self.layout, self.page).html
@@ -265,7 +296,7 @@ class Composer:
         if (logo := logo_name(publication)) and logo in (front or "") + (back or ""):
             images[logo] = publication.logo
         return EpubContent(stylesheet=stylesheet, front=front, chapters=chapters, back=back, images=images,
-                           contents_word=words.around_articles(publication.lang)["contents"])
+                           contents_word=words.around_articles(publication.lang)["contents"], faces=self.faces)
 
 
 def composer(publication: Publication) -> Composer:
@@ -294,6 +325,7 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
     # the Gregorian one, with Hijri (Umm al-Qura) beside it where a layout or --calendar says.
     calendar = options.calendar or str(layout.merged_defaults().get("calendar", "")) or (
         "persian" if publication.lang.split("-")[0] == "fa" else "gregorian")
+    in_nastaliq = nastaliq(layout, options)
     chosen = [
         replace(article, body_html=typography.prepare(
             article.body_html, direction=article.dir, target=target, prefix=f"article-{article.slug}",
@@ -311,8 +343,9 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
     css = ""
     if target == "print":
         head_width = head_width_pt(page)  # worked out once for every head of the document
-        running = _running_heads(publication, head_width)
-        css = _print_css(layout, page, running["left"], running["right"], publication.digits, part.first_folio)
+        running = _running_heads(publication, head_width, in_nastaliq)
+        css = _print_css(layout, page, running["left"], running["right"], publication.digits, part.first_folio,
+                         publication.lang, in_nastaliq)
     assets = {face.url: face.path for face in fonts.faces()}
     assets.update(layout_assets(layout))
     for article in chosen:
@@ -347,7 +380,8 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         keywords=list(dict.fromkeys(tag for a in publication.articles for tag in a.tags)),
         byline_word=words.byline,
         # The running head an article's pages show (print.css sets it from the title's data-running).
-        running_title=(lambda article: fitted_head(article.short_title or article.title, head_width))
+        running_title=(lambda article: fitted_head(article.short_title or article.title, head_width, article.lang,
+                                                   in_nastaliq))
         if target == "print" else (lambda article: article.short_title or article.title),
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
         words=words.around_articles(publication.lang),
@@ -425,7 +459,7 @@ def check(options) -> Layout:
     return layout
 
 
-def _running_heads(publication, width_pt: float) -> dict[str, str]:
+def _running_heads(publication, width_pt: float, in_nastaliq: bool = True) -> dict[str, str]:
     """CSS content for the heads of left and right pages: the publication's title on one, the
     article's on the other; a publication of one article shows its title on both."""
     from publisher.config import css_string
@@ -433,13 +467,23 @@ def _running_heads(publication, width_pt: float) -> dict[str, str]:
     article = "string(running-title, start)"  # the article the page opens in, not one starting at its foot
     if len(publication.articles) == 1:
         return {"left": article, "right": article}
-    return {"left": css_string(fitted_head(publication.short_title or publication.title, width_pt)),
+    return {"left": css_string(fitted_head(publication.short_title or publication.title, width_pt,
+                                           publication.lang, in_nastaliq)),
             "right": article}
 
 
-def epub_stylesheet(publication, layout: Layout) -> str:
+def epub_stylesheet(publication, layout: Layout, faces=None) -> str:
+    """The EPUB's stylesheet: @font-face rules for the faces it carries (`faces`: every one when
+    not given), then each layout's epub.css.j2."""
     from publisher import fonts
 
-    context = {"digits": publication.digits, "fonts": fonts.role_names()}
+    in_nastaliq = nastaliq(layout, publication.options)
+    carried = {face.family for face in (fonts.faces() if faces is None else faces)}
+    context = {"digits": publication.digits, **_font_context(publication.lang, in_nastaliq)}
+    # Only the languages whose faces the EPUB carries get rules of their own.
+    context["own_fonts"] = {lang: names for lang, names in context["own_fonts"].items()
+                            if fonts.family_for("body", lang, in_nastaliq).name in carried
+                            and fonts.family_for("heading", lang, in_nastaliq).name in carried}
     # Older reading systems (Adobe RMSDK, early Kobo) ignore CSS variables: EPUB CSS names fonts outright.
-    return fonts.font_face_css(variables=False) + "\n" + stylesheet(layout, "epub", **context)
+    return (fonts.font_face_css(variables=False, chosen=faces) + "\n"
+            + stylesheet(layout, "epub", **context))

@@ -212,6 +212,9 @@ class Options:
     justify: str | None = None
     """Justified lines in print: `kashida` (Arabic words lengthened at their joins first, then the
     spaces) or `spaces`; None: the layout's default (spaces unless it says kashida)."""
+    urdu_face: str | None = None
+    """Urdu set in `nastaliq` (Noto Nastaliq Urdu) or `naskh` (Amiri); None: the layout's default,
+    else Nastaliq."""
     isbn: str | None = None
     """The print edition's ISBN (checked, compact): the EPUB's page breaks name it as their source."""
     issn: str | None = None
@@ -429,6 +432,8 @@ class EpubContent:
     """The layout's own pictures that its stylesheet or pages name, by URL."""
     contents_word: str
     """"Contents" in the publication's language: the nav's title."""
+    faces: tuple = ()
+    """The bundled faces (fonts.Face) its stylesheet names: the fonts the EPUB carries."""
 
 
 def asset_bytes(asset: Asset) -> bytes:

@@ -78,7 +78,7 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
                                     content=asset_bytes(asset)))
     characters = frozenset("".join(a.text for a in publication.articles) + publication.title
                            + contents_word + "0123456789٠١٢٣٤٥٦٧٨٩")
-    for number, face in enumerate(fonts.faces(), start=1):
+    for number, face in enumerate(content.faces or fonts.faces(), start=1):
         book.add_item(epub.EpubItem(uid=f"font-{number}", file_name=face.url, media_type="font/ttf",
                                     content=fonts.subset(face, characters)))
     apple = epub.EpubItem(file_name="META-INF/com.apple.ibooks.display-options.xml", content=APPLE_DISPLAY_OPTIONS)

@@ -7,7 +7,10 @@ connector, lam-alef and الله as one glyph: one id cannot say what each occur
 
 Here a word's glyphs are matched to the word itself: every Arabic run of the text a font sets is
 shaped once a process, at Pango's cluster level, and its glyphs in drawing order index its
-clusters (the characters each group of glyphs stands for). Glyphs that match no shaped word
+clusters (the characters each group of glyphs stands for). Glyphs that draw nothing and advance
+nothing are one glyph to the match: Noto Nastaliq Urdu puts spacing glyphs (sp0-sp15) in a word
+whose choice depends on the word before it, so the same word is drawn with sp9 after one word
+and sp8 shaped alone; which one it is says nothing of the text. Glyphs that match no shaped word
 (a word cut across two boxes, Latin, digits, punctuation) fall back to a text per glyph: what
 probes of every letter, letter with mark and letter pair give it, else the font's cmap, else
 WeasyPrint's own.
@@ -23,7 +26,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-ARABIC_RUN = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
+# Arabic letters and marks, and the joiners that belong to a word (ZWNJ in Persian می‌شود, کتاب‌ها).
+ARABIC_RUN = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u200c\u200d]+")
 _LETTERS = [chr(c) for c in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B))] + list(
     "\u0671\u067e\u0686\u0698\u06a4\u06a9\u06af\u06cc")
 _MARKS = [chr(c) for c in range(0x064B, 0x0653)] + ["\u0670"]
@@ -49,6 +53,9 @@ def drawn_word(path: str, word: str) -> tuple[tuple[int, ...], Clusters]:
     buffer.add_str(word)
     buffer.guess_segment_properties()
     buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+    # Pango draws no glyph for a ZWNJ or ZWJ: its character joins the cluster before it, so that
+    # the text layer gives it a code of its own (a Persian word keeps its ZWNJ when copied).
+    buffer.flags = hb.BufferFlags.REMOVE_DEFAULT_IGNORABLES
     hb.shape(_hb_font(path), buffer, {})
     infos = buffer.glyph_infos
     starts = sorted({info.cluster for info in infos})
@@ -78,16 +85,38 @@ def _cluster_starts(path: str, word: str) -> tuple[int, ...]:
         if not starts or starts[-1] != info.cluster:
             starts.append(info.cluster)
     return tuple(starts)
+@functools.cache
+def blank_glyphs(path: str) -> frozenset[int]:
+    """The glyphs of a font that no character maps to and that draw and advance nothing
+    (Nastaliq's spacing and placeholder glyphs): any one of them stands for any other in a match."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, lazy=True)
+    if "glyf" not in font:
+        return frozenset()
+    encoded = set(font.getBestCmap().values())
+    glyf, metrics = font["glyf"], font["hmtx"].metrics
+    return frozenset(index for index, name in enumerate(font.getGlyphOrder())
+                     if name not in encoded and metrics[name][0] == 0 and glyf[name].numberOfContours == 0)
+
+
+_BLANK = -1  # what every blank glyph is in a word's key
 
 
 class Words:
-    """Every Arabic run a font has set in this process, by its glyphs in drawing order."""
+    """Every Arabic run a font has set in this process, by its glyphs in drawing order (blank
+    glyphs all one)."""
 
     def __init__(self, path: str):
         self.path = path
+        self.blank = blank_glyphs(path) if path else frozenset()
         self.by_glyphs: dict[tuple[int, ...], Clusters] = {}
         self.plain_words: dict[tuple[int, ...], tuple[str, ...] | None] = {}
         self.seen: set[str] = set()
+
+    def _key(self, glyphs: tuple[int, ...]) -> tuple[int, ...]:
+        blank = self.blank
+        return tuple(_BLANK if glyph in blank else glyph for glyph in glyphs) if blank else glyphs
 
     def add(self, text: str) -> None:
         if len(self.seen) > 200_000:  # a long-lived worker: start again rather than grow
@@ -97,7 +126,7 @@ class Words:
         for run in set(ARABIC_RUN.findall(text)) - self.seen:
             self.seen.add(run)
             glyphs, clusters = drawn_word(self.path, run)
-            self.by_glyphs.setdefault(glyphs, clusters)
+            self.by_glyphs.setdefault(self._key(glyphs), clusters)
 
     def add_lengthened(self, text: str, inserted: tuple[int, ...]) -> None:
         """Words drawn with tatweels that kashida justification inserted (at `inserted` in
@@ -110,6 +139,7 @@ class Words:
             if not own:
                 continue
             glyphs, clusters = drawn_word(self.path, match.group())
+            glyphs = self._key(glyphs)
             if glyphs in self.by_glyphs:
                 continue
             kept: list[list] = []
@@ -129,11 +159,12 @@ class Words:
                 self.by_glyphs[glyphs] = tuple((chars, tuple(sorted(indices))) for chars, indices in kept)
 
     def get(self, glyphs: tuple[int, ...]) -> Clusters | None:
-        return self.by_glyphs.get(glyphs)
+        return self.by_glyphs.get(self._key(glyphs))
 
     def plain(self, glyphs: tuple[int, ...]) -> tuple[str, ...] | None:
         """The word's characters, one a glyph in drawing order, when each glyph stands for one
         character that is not a mark (most words); None otherwise."""
+        glyphs = self._key(glyphs)
         found = self.plain_words.get(glyphs, False)
         if found is False:
             clusters = self.by_glyphs.get(glyphs)

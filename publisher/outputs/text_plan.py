@@ -5,6 +5,7 @@ repeat their words) and their codes once a document (Font.code)."""
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from pathlib import Path
@@ -204,7 +205,7 @@ def plan(font: Font, word: list[Drawn]) -> tuple[Planned, ...]:
     marks and letters a ligature draws take boxes from the end of the letter before them."""
     end = max(d.x + (0 if _is_mark(font.text(d.glyph)) else font.font.widths.get(d.glyph, 0)) for d in word)
     plain = font.words.plain(tuple(d.glyph for d in word))
-    if plain is not None and not any(d.rise for d in word):  # a glyph a letter: each its own box
+    if plain is not None and not any(d.rise for d in word) and _in_order(word):  # a glyph a letter: each its own box
         start, scale = word[0].x, font.scale
         edges = [d.x for d in word[1:]] + [end]
         return tuple(Planned(char, ((d.glyph, 0, 0),), max(0, round((edge - d.x) * scale)), d.x - start)
@@ -212,6 +213,7 @@ def plan(font: Font, word: list[Drawn]) -> tuple[Planned, ...]:
     slots = _slots(font, word)
     primaries = [_primary(font, slot) if slot.drawn and not slot.mark else None for slot in slots]
     bounds: list[float] = [p.x if p else 0.0 for p in primaries] + [end]
+    _keep_in_order(bounds, [p is not None for p in primaries], word[0].x)
     index = 0
     while index < len(slots):
         if primaries[index] is not None:
@@ -241,7 +243,7 @@ def plan(font: Font, word: list[Drawn]) -> tuple[Planned, ...]:
     for index, slot in enumerate(slots):
         primary = primaries[index]
         if primary is not None:
-            origin = primary.x
+            origin = bounds[index]  # where the glyph is drawn, unless _keep_in_order moved its box
         elif slot.drawn:  # a mark: its outline stays put, its code starts on a whole font unit off
             primary = slot.drawn[0]
             origin = primary.x - round((primary.x - bounds[index]) * scale) / scale
@@ -253,6 +255,39 @@ def plan(font: Font, word: list[Drawn]) -> tuple[Planned, ...]:
         units = max(0, round((bounds[index + 1] - origin) * scale))
         placed.append(Planned(slot.char, components, units, origin - word[0].x))
     return tuple(placed)
+
+
+def _in_order(word: list[Drawn]) -> bool:
+    """Whether each glyph is drawn at or right of the one before it (Naskh; not Nastaliq)."""
+    return all(after.x >= before.x for before, after in itertools.pairwise(word))
+
+
+def _keep_in_order(bounds: list[float], primary: list[bool], start: float) -> None:
+    """The boxes of a word's letters made to follow each other left to right within the word.
+
+    In Nastaliq the letters of a word are not drawn one after another: each is hung from the next
+    by cursive attachment, and a final yeh barree (ے) is drawn right of the letters before it in
+    the line, its tail swept back under them (in میلے the ے's origin stands 0.7 em right of the
+    lam's). A letter's box at its glyph's origin then goes back, and every viewer but PDFium cuts
+    the word there (pdf.js and poppler at a gap under -0.2 em) and reads ے as a word of its own.
+    So where the origins go back, the letters' boxes take the origins in order instead, each at
+    least LIGATURE_BOX wide where the word holds it, within the word (from its first glyph to its
+    end): the outlines stay where they are drawn, as the code's composite offsets them."""
+    slots = [index for index, is_primary in enumerate(primary) if is_primary]
+    end = bounds[-1]
+    xs = [bounds[index] for index in slots]
+    if not xs or (all(b >= a for a, b in itertools.pairwise(xs)) and xs[0] >= start and xs[-1] <= end):
+        return
+    least = min(LIGATURE_BOX, (end - start) / (len(xs) + 1))
+    ordered = [min(max(x, start), end) for x in sorted(xs)]
+    for k in range(len(ordered)):  # each at least `least` past the one before ...
+        ordered[k] = max(ordered[k], start if k == 0 else ordered[k - 1] + least)
+    limit = end - least
+    for k in range(len(ordered) - 1, -1, -1):  # ... and `least` short of the one after, or of the end
+        ordered[k] = min(ordered[k], limit)
+        limit = ordered[k] - least
+    for index, x in zip(slots, ordered, strict=True):
+        bounds[index] = x
 
 
 def narrow_gaps(font: Font, placed: list[Placed]) -> list[Placed]:
