@@ -116,7 +116,19 @@ def environment(layout: Layout):
     env.filters["digits"] = _digits_filter
     env.filters["long_date"] = words.long_date
     env.filters["names"] = words.names
+    env.filters["isolated"] = _isolated_filter
     return env
+
+
+def _isolated_filter(text: str, direction: str):
+    """A title or subtitle with its opposite-direction phrases in <bdi>, as the body's are
+    (typography.isolated): a title is one text box in WeasyPrint, and a telephone number or a URL in
+    it would be ordered right to left there as in the body."""
+    from markupsafe import Markup
+
+    from publisher import typography
+
+    return Markup(typography.isolated(str(text), direction))
 
 
 def _digits_filter(value: Any, style: str) -> str:

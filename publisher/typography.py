@@ -8,20 +8,49 @@ HTML, never on strings, and touch only text nodes and the footnote structures th
 from __future__ import annotations
 
 import re
+from html import escape
 
 from lxml import html as lxml_html
 
 from publisher.arabic import digits as write_digits
 from publisher.markup import inner_html
 
-# A run of Latin words ("Saudi Aramco", "SCADA", "iPhone 15 Pro") with what joins them inside, or
-# a number written left to right in groups: a telephone number ("+966 11 123 4567"), whose groups
-# the bidi algorithm would otherwise reverse inside Arabic. (Ranges such as 10-15 and dates are left
-# to the algorithm, which orders them as Arabic readers expect.)
+# What an isolate holds, as the W3C's "Inline markup and bidirectional text in HTML" asks: every
+# opposite-direction phrase tightly wrapped, with its direction given (dir="ltr" or "rtl"), never
+# left to dir=auto: WeasyPrint gives a <bdi> the direction it inherits (it has no dir=auto), and a
+# run with no strong letter in it (a telephone number) would be ordered right to left there.
 LATIN_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # not × (U+00D7) or ÷ (U+00F7)
-LATIN_RUN = re.compile(rf"[{LATIN_LETTER}][{LATIN_LETTER}0-9]*(?:[ .\-'’&/+_:@][{LATIN_LETTER}0-9]+)*"
-                       r"|\+\d{1,4}(?:[ \-]\d{1,5}){1,5}\b|\b\d{2,5}(?: \d{2,5}){2,4}\b")
-# Elements whose text is left as it is: already isolated, or not prose.
+ARABIC_LETTER = "\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06fc\u06ff\u0750-\u077f\u08a0-\u08ff"
+ARABIC_WORD = rf"[{ARABIC_LETTER}][{ARABIC_LETTER}\u0640\u064b-\u065f\u0670\u0660-\u066c\u200c]*"
+# Extended Arabic-Indic digits (۰-۹) are European numbers for the bidi algorithm (bidi class EN),
+# as alreq's "Families of Numerals" shows: after a Latin word they run with it, left to right.
+_BRACKETED = rf"(?:\([{LATIN_LETTER}0-9]+\))?"
+_LATIN_WORD = rf"[{LATIN_LETTER}0-9\u06f0-\u06f9]+{_BRACKETED}"
+_OPENING, _CLOSING = "\"“«‹", "\"”»›"
+LATIN_RUN = re.compile(
+    # A quotation in Latin letters, with the punctuation that ends it ('"We are ready."'): the
+    # quotation's own base direction keeps its full stop at its end (W3C, "Unicode Bidirectional
+    # Algorithm basics": embedding changes to the base direction). The marks stay outside.
+    rf"(?<=[{_OPENING}])(?=[{LATIN_LETTER}])[^{_OPENING}{_CLOSING}{ARABIC_LETTER}\n]+(?=[{_CLOSING}])"
+    # A URL or an e-mail address, whole: its parts are neutral-separated Latin runs that the
+    # algorithm would order right to left inside Arabic; a full stop or comma after it is the sentence's.
+    r"|(?:https?://|www\.)[^\s<>\"«»]+?(?=[.,;:!?؟،)]*(?:\s|$))"
+    # A run of Latin words ("Saudi Aramco", "iPhone 15 Pro", "book(s)": UAX #9's N0 example 3, the
+    # brackets belong to the Latin word) with what joins them inside.
+    # A number written against the Latin word it goes with ("120km/h") is part of the run: after
+    # Arabic it would stay a European number, and the run's order be reversed (UAX #9 W7).
+    rf"|(?:[0-9]+(?:[.,][0-9]+)?(?=[{LATIN_LETTER}]))?[{LATIN_LETTER}][{LATIN_LETTER}0-9\u06f0-\u06f9]*{_BRACKETED}"
+    rf"(?:[ .\-'’&/+_:@]{_LATIN_WORD})*"
+    # A number written left to right in groups: a telephone number ("+966 11 123 4567"), whose
+    # groups the algorithm would otherwise reverse inside Arabic. (Ranges such as 10-15 and dates
+    # are left to the algorithm, which orders them as Arabic readers expect: UAX #9 W4.)
+    r"|\+\d{1,4}(?:[ \-]\d{1,5}){1,5}\b|\b\d{2,5}(?: \d{2,5}){2,4}\b")
+# Inside left-to-right text: a quotation in Arabic with the punctuation that ends it, else a run
+# of Arabic words (the W3C's list and spillover examples: "مصر, البحرين and الكويت", "Wadi Rum –
+# وادي القم – 321km": each run isolated, so that a comma or a number after it is the English text's).
+ARABIC_RUN = re.compile(
+    rf"(?<=[{_OPENING}])(?=[{ARABIC_LETTER}])[^{_OPENING}{_CLOSING}\n]+(?=[{_CLOSING}])"
+    rf"|{ARABIC_WORD}(?: {ARABIC_WORD})*")
 KEEP = frozenset({"bdi", "bdo", "code", "pre", "kbd", "samp", "script", "style"})
 
 
@@ -32,8 +61,7 @@ def prepare(body_html: str, *, direction: str, target: str, prefix: str, digits:
         return body_html
     root = lxml_html.fragment_fromstring(body_html, create_parent="div")
     _prefix_ids(root, prefix)
-    if direction == "rtl":
-        isolate_latin(root)
+    isolate(root, direction)
     notes = _footnotes(root)
     if notes:
         if target == "print":
@@ -70,33 +98,69 @@ def _prefix_ids(root, prefix: str) -> None:
 
 
 def isolate_latin(root) -> None:
-    """Wrap each Latin run inside right-to-left text in <bdi>, so that the bidi algorithm orders
-    it, and the punctuation around it, as one unit (WeasyPrint resolves bidi per text box: #1711)."""
+    """Wrap each Latin run inside right-to-left text in <bdi dir="ltr">, so that the bidi
+    algorithm orders it, and the punctuation around it, as one unit (WeasyPrint resolves bidi per
+    text box: Kozea/WeasyPrint#1711)."""
+    isolate(root, "rtl")
+
+
+def isolate(root, direction: str) -> None:
+    """Every opposite-direction phrase in the text of `root` (whose base direction is
+    `direction`) tightly wrapped in a <bdi> with its own direction: Latin runs, URLs, telephone
+    numbers and Latin quotations in right-to-left text; Arabic runs and Arabic quotations in
+    left-to-right text, and, inside those, their own Latin runs (the W3C's nested phrases)."""
     for element in list(root.iter()):
         if not isinstance(element.tag, str) or element.tag in KEEP or _inside(element, KEEP):
             continue
-        _wrap_text(element, "text")
-        for child in list(element):
-            if isinstance(child.tag, str) and child.tag not in KEEP:
-                _wrap_text(child, "tail", parent=element)
+        children = list(element)  # before the text's own runs are wrapped
+        for made in _wrap_text(element, "text", direction=direction):
+            _nested(made, direction)
+        for child in children:
+            if isinstance(child.tag, str):
+                for made in _wrap_text(child, "tail", parent=element, direction=direction):
+                    _nested(made, direction)
+
+
+def isolated(text: str, direction: str) -> str:
+    """`text` (plain, a title) as escaped HTML with its opposite-direction phrases isolated."""
+    root = lxml_html.Element("span")
+    root.text = text
+    isolate(root, direction)
+    # Inline content: each child with its tail exactly (inner_html puts blocks a line each).
+    return escape(root.text or "", quote=False) + "".join(
+        lxml_html.tostring(child, encoding="unicode") for child in root)
+
+
+def _nested(bdi, direction: str) -> None:
+    """An Arabic phrase isolated inside left-to-right text holds Latin runs of its own ("في XHTML
+    1.0 يتم ..."): those are isolated in it as in any right-to-left text."""
+    if direction == "ltr":
+        for made in _wrap_text(bdi, "text", direction="rtl"):
+            _nested(made, "rtl")
 
 
 def _inside(element, tags: frozenset[str]) -> bool:
     return any(ancestor.tag in tags for ancestor in element.iterancestors())
 
 
-def _wrap_text(element, slot: str, parent=None) -> None:
-    """Split the element's text (or tail) around Latin runs, each run in a new <bdi>."""
+def _wrap_text(element, slot: str, parent=None, *, direction: str = "rtl") -> list:
+    """Split the element's text (or tail) around the opposite-direction runs of text whose
+    direction is `direction`, each run in a new <bdi dir=...>; the new elements."""
+    runs_of, inner = (LATIN_RUN, "ltr") if direction == "rtl" else (ARABIC_RUN, "rtl")
     text = getattr(element, slot)
-    if not text or not LATIN_RUN.search(text):
-        return
-    pieces, runs = LATIN_RUN.split(text), LATIN_RUN.findall(text)
+    if not text or not runs_of.search(text):
+        return []
+    pieces, runs = runs_of.split(text), runs_of.findall(text)
     setattr(element, slot, pieces[0])
     host, first = (element, 0) if slot == "text" else (parent, parent.index(element) + 1)
+    made = []
     for offset, (run, after) in enumerate(zip(runs, pieces[1:], strict=True)):
         bdi = lxml_html.Element("bdi")
+        bdi.set("dir", inner)
         bdi.text, bdi.tail = run, after
         host.insert(first + offset, bdi)
+        made.append(bdi)
+    return made
 
 
 def _footnotes(root) -> dict[str, object]:

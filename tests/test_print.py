@@ -290,7 +290,7 @@ def test_telephone_numbers_are_isolated(tmp_path):
     article = tmp_path / "phone.md"
     article.write_text("# اتصال\n\nللاستفسار اتصلوا على +966 11 123 4567 من الأحد إلى الخميس.\n", encoding="utf-8")
     assert publisher("build", article, "--out", tmp_path, "-f", "html").code == 0
-    assert "<bdi>+966 11 123 4567</bdi>" in (tmp_path / "phone.html").read_text(encoding="utf-8")
+    assert "<bdi dir=\"ltr\">+966 11 123 4567</bdi>" in (tmp_path / "phone.html").read_text(encoding="utf-8")
 
 
 def test_signs_are_not_latin_letters(tmp_path):
