@@ -44,7 +44,8 @@ def test_the_table_is_whole():
         assert "".join(text for _, text in case["levels"]) == case["text"], case["id"]
         base = 1 if case["article"] == "ar" else 0
         assert min(level for level, _ in case["levels"]) >= base, case["id"]
-    assert {(c["article"], c["where"]) for c in CASES} >= {("ar", "title"), ("ar", "body"), ("en", "title"), ("en", "body")}
+    places = {(c["article"], c["where"]) for c in CASES}
+    assert places >= {("ar", "title"), ("ar", "body"), ("en", "title"), ("en", "body")}
 
 
 def visual(case) -> str:
@@ -55,7 +56,7 @@ def visual(case) -> str:
     lowest_odd = min(level for _, level in chars if level % 2) if any(level % 2 for _, level in chars) else highest + 1
     for level in range(highest, lowest_odd - 1, -1):
         out, run = [], []
-        for item in chars + [("", -1)]:
+        for item in [*chars, ("", -1)]:
             if item[1] >= level:
                 run.append(item)
                 continue
