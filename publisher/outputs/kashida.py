@@ -1,12 +1,13 @@
 """Kashida justification: justified Arabic lines filled by lengthening letters first, spaces second.
 
-WeasyPrint justifies by widening spaces only (layout/inline.py, justify_line; `text-justify` is
-parsed by no version up to 70, Kozea/WeasyPrint#1587 asks for it), and Typst has the same open
-request (typst#195). Here WeasyPrint's own line breaking stays: once it has broken a line and asks
-for it to be justified, the words of the line are lengthened at the joins a calligrapher would
-choose, the pieces of the line are shaped again with their tatweels (U+0640), and what the
-tatweels cannot fill goes to the spaces as before. Line breaks cannot move, since the line's
-boxes are final when justify_line is called.
+WeasyPrint justifies by widening spaces only (layout/inline.py, justify_line, whose own TODO
+points at css-text-3's justification algorithms; 70 does not parse `text-justify`, and no
+WeasyPrint issue asks for kashida, searched 2026-12-04), Typst has the same open request
+(typst#195), and alreq lists it as a gap (w3c/alreq#225). Here WeasyPrint's own line breaking
+stays: once it has broken a line and asks for it to be justified, the words of the line are
+lengthened at the joins a calligrapher would choose, the pieces of the line are shaped again
+with their tatweels (U+0640), and what the tatweels cannot fill goes to the spaces as before.
+Line breaks cannot move, since the line's boxes are final when justify_line is called.
 
 Where a word may be lengthened follows LibreOffice's priorities (i18nutil kashida.cxx, after
 Microsoft's), as ARABIC.md sums them up: after a typed kashida; after an initial or medial
