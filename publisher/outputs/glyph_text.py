@@ -37,16 +37,17 @@ Clusters = tuple[tuple[str, tuple[int, ...]], ...]
 
 
 @functools.cache
-def _hb_font(path: str):
+def hb_font(path: str):
+    """The HarfBuzz font of a bundled file, once a process (the text layer's and kashida's)."""
     import uharfbuzz as hb
 
     return hb.Font(hb.Face(Path(path).read_bytes()))
 
 
 @functools.lru_cache(maxsize=200_000)
-def drawn_word(path: str, word: str) -> tuple[tuple[int, ...], Clusters]:
-    """The glyphs of `word` in drawing order (left to right, as WeasyPrint writes them) and its
-    clusters, shaped as Pango shapes it (HarfBuzz, monotone character clusters)."""
+def _shaped(path: str, word: str) -> tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]]:
+    """The glyphs of `word` in drawing order and its clusters as (where in `word` each begins,
+    the indices of its glyphs), shaped as Pango shapes it (HarfBuzz, monotone character clusters)."""
     import uharfbuzz as hb
 
     buffer = hb.Buffer()
@@ -56,35 +57,26 @@ def drawn_word(path: str, word: str) -> tuple[tuple[int, ...], Clusters]:
     # Pango draws no glyph for a ZWNJ or ZWJ: its character joins the cluster before it, so that
     # the text layer gives it a code of its own (a Persian word keeps its ZWNJ when copied).
     buffer.flags = hb.BufferFlags.REMOVE_DEFAULT_IGNORABLES
-    hb.shape(_hb_font(path), buffer, {})
-    infos = buffer.glyph_infos
-    starts = sorted({info.cluster for info in infos})
-    ends = dict(zip(starts, [*starts[1:], len(word)], strict=True))
+    hb.shape(hb_font(path), buffer, {})
     groups: list[tuple[int, list[int]]] = []
-    for index, info in enumerate(infos):
+    for index, info in enumerate(buffer.glyph_infos):
         if groups and groups[-1][0] == info.cluster:
             groups[-1][1].append(index)
         else:
             groups.append((info.cluster, [index]))
-    clusters = tuple((word[start:ends[start]], tuple(indices)) for start, indices in groups)
-    return tuple(info.codepoint for info in infos), clusters
+    return (tuple(info.codepoint for info in buffer.glyph_infos),
+            tuple((start, tuple(indices)) for start, indices in groups))
 
 
-@functools.lru_cache(maxsize=20_000)
-def _cluster_starts(path: str, word: str) -> tuple[int, ...]:
-    """Where in `word` each cluster of drawn_word begins, in the same (drawing) order."""
-    import uharfbuzz as hb
+def drawn_word(path: str, word: str) -> tuple[tuple[int, ...], Clusters]:
+    """The glyphs of `word` in drawing order (left to right, as WeasyPrint writes them) and its
+    clusters: the characters each group of glyphs stands for."""
+    glyphs, groups = _shaped(path, word)
+    starts = sorted({start for start, _ in groups})
+    ends = dict(zip(starts, [*starts[1:], len(word)], strict=True))
+    return glyphs, tuple((word[start:ends[start]], indices) for start, indices in groups)
 
-    buffer = hb.Buffer()
-    buffer.add_str(word)
-    buffer.guess_segment_properties()
-    buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
-    hb.shape(_hb_font(path), buffer, {})
-    starts: list[int] = []
-    for info in buffer.glyph_infos:
-        if not starts or starts[-1] != info.cluster:
-            starts.append(info.cluster)
-    return tuple(starts)
+
 @functools.cache
 def blank_glyphs(path: str) -> frozenset[int]:
     """The glyphs of a font that no character maps to and that draw and advance nothing
@@ -143,7 +135,7 @@ class Words:
             if glyphs in self.by_glyphs:
                 continue
             kept: list[list] = []
-            starts = _cluster_starts(self.path, match.group())
+            starts = [start for start, _ in _shaped(self.path, match.group())[1]]
             pending: list[int] = []
             for (chars, indices), first in zip(clusters, starts, strict=True):
                 chars = "".join(c for k, c in enumerate(chars, first) if k not in own)

@@ -31,7 +31,8 @@ import contextvars
 import functools
 import unicodedata
 from collections.abc import Iterator
-from pathlib import Path
+
+from publisher.outputs import glyph_text
 
 TATWEEL = "\u0640"
 ZWNJ = "\u200c"
@@ -116,13 +117,6 @@ def places(word: str) -> list[tuple[int, int]]:
     return sorted(found, key=lambda item: (item[0], -item[1]))
 
 
-@functools.cache
-def _hb_font(path: str):
-    import uharfbuzz as hb
-
-    return hb.Font(hb.Face(Path(path).read_bytes()))
-
-
 @functools.lru_cache(maxsize=100_000)
 def _shaped(path: str, text: str) -> tuple[tuple[tuple[int, int, int], ...], int]:
     """(glyph, cluster, flags) in drawing order, and the advance, as Pango's HarfBuzz shapes it."""
@@ -133,7 +127,7 @@ def _shaped(path: str, text: str) -> tuple[tuple[tuple[int, int, int], ...], int
     buffer.guess_segment_properties()
     buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
     buffer.flags = hb.BufferFlags.PRODUCE_SAFE_TO_INSERT_TATWEEL
-    hb.shape(_hb_font(path), buffer, {})
+    hb.shape(glyph_text.hb_font(path), buffer, {})
     infos = tuple((info.codepoint, info.cluster, int(info.flags)) for info in buffer.glyph_infos)
     return infos, sum(position.x_advance for position in buffer.glyph_positions)
 
@@ -155,10 +149,11 @@ def lengthened(path: str, word: str, at: int, count: int) -> int | None:
     return longer - advance
 
 
-def _best_place(path: str, word: str) -> int | None:
-    for _, at in places(word):
+def _best_place(path: str, word: str) -> tuple[int, int] | None:
+    """The word's best place that takes a tatweel: (priority, string index)."""
+    for rank, at in places(word):
         if lengthened(path, word, at, 1):
-            return at
+            return rank, at
     return None
 
 
@@ -167,8 +162,9 @@ def _best_place(path: str, word: str) -> int | None:
 class _Word:
     """A word of a text box that may be lengthened, and by how many tatweels so far."""
 
-    def __init__(self, box, start: int, word: str, at: int, path: str, scale: float):
-        self.box, self.start, self.word, self.at, self.path, self.scale = box, start, word, at, path, scale
+    def __init__(self, box, start: int, word: str, place: tuple[int, int], path: str, scale: float):
+        self.box, self.start, self.word, self.path, self.scale = box, start, word, path, scale
+        self.rank, self.at = place
         self.count = 0
         self.width = 0.0
 
@@ -207,7 +203,7 @@ def _words(leaves: list, font_path) -> list[_Word]:
         if path is None or style["letter_spacing"] not in ("normal", 0):
             continue
         path = str(path)
-        scale = style["font_size"] / _hb_font(path).face.upem
+        scale = style["font_size"] / glyph_text.hb_font(path).face.upem
         before = leaves[index - 1].text[-1:] if index and isinstance(leaves[index - 1], boxes.TextBox) else ""
         after = (leaves[index + 1].text[:1] if index + 1 < len(leaves)
                  and isinstance(leaves[index + 1], boxes.TextBox) else "")
@@ -219,9 +215,9 @@ def _words(leaves: list, font_path) -> list[_Word]:
             # A word cut across two boxes (a bold letter, a link) is shaped in pieces: left alone.
             if (start == 0 and _joins(before)) or (start + len(token) == len(text) and _joins(after)):
                 continue
-            at = _best_place(path, token)
-            if at is not None:
-                found.append(_Word(box, start, token, at, path, scale))
+            place = _best_place(path, token)
+            if place is not None:
+                found.append(_Word(box, start, token, place, path, scale))
     return found
 
 
@@ -251,7 +247,7 @@ def lengthen(context, line, extra_width: float, font_path) -> float:
     # One tatweel at a time to the word lengthened least so far (the better place first when
     # equal): the stretch spreads over the line's words rather than piling up in one.
     total = 0.0
-    growing = sorted(words, key=lambda w: places(w.word)[0][0])
+    growing = sorted(words, key=lambda w: w.rank)
     while growing:
         word = min(growing, key=lambda w: w.width)
         step = word.grown()
@@ -294,55 +290,50 @@ def lengthen(context, line, extra_width: float, font_path) -> float:
         box.pango_layout = layout
         box.kashida = inserted  # the text layer's: these tatweels stand for no character
         box.width = width
-    _move(line, deltas, 0.0)
+    _move(line, deltas)
     return extra_width - sum(deltas.values())
 
 
-def _move(box, deltas: dict[int, float], x_advance: float) -> float:
-    """Shift what follows each widened box, left to right (as add_word_spacing does)."""
-    from weasyprint.formatting_structure import boxes
-
-    if isinstance(box, boxes.TextBox):
-        box.position_x += x_advance
-        return x_advance + deltas.get(id(box), 0.0)
-    if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
-        box.position_x += x_advance
-        before = x_advance
-        children = box.children[::-1] if box.style["direction"] == "rtl" else box.children
-        for child in children:
-            if child.is_in_normal_flow():
-                x_advance = _move(child, deltas, x_advance)
-        box.width += x_advance - before
-        return x_advance
-    box.translate(x_advance, 0)
-    return x_advance
+def _move(box, deltas: dict[int, float]) -> None:
+    """Shift what follows each widened box (its width already set)."""
+    _shift(box, lambda text_box: deltas.get(id(text_box), 0.0), 0.0)
 
 
-def _widen_spaces(context, box, spacing: float, x_advance: float) -> float:
+def _widen_spaces(context, line, spacing: float) -> None:
     """WeasyPrint's add_word_spacing, for a line some of whose boxes are drawn from a text with
     tatweels: each box's layout is made again from the text it is drawn from, not box.text."""
-    from weasyprint.formatting_structure import boxes
     from weasyprint.layout.inline import count_expandable_spaces
     from weasyprint.text.line_break import create_layout
 
-    if isinstance(box, boxes.TextBox):
+    def widen(box) -> float:
         box.justification_spacing = spacing
+        if not (spaces := count_expandable_spaces(box)):
+            return 0.0
+        text = box.pango_layout.text if getattr(box, "kashida", None) else box.text
+        layout = create_layout(text, box.style, context, max_width=None, justification_spacing=spacing)
+        layout.deactivate()
+        box.pango_layout = layout
+        box.width += spacing * spaces
+        return spacing * spaces
+
+    _shift(line, widen, 0.0)
+
+
+def _shift(box, widen, x_advance: float) -> float:
+    """Walk a line left to right (as add_word_spacing does): each box moves by what the text boxes
+    before it grew, `widen(text_box)` saying how much each grows."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
         box.position_x += x_advance
-        if spaces := count_expandable_spaces(box):
-            text = box.pango_layout.text if getattr(box, "kashida", None) else box.text
-            layout = create_layout(text, box.style, context, max_width=None, justification_spacing=spacing)
-            layout.deactivate()
-            box.pango_layout = layout
-            box.width += spacing * spaces
-            x_advance += spacing * spaces
-        return x_advance
+        return x_advance + widen(box)
     if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
         box.position_x += x_advance
         before = x_advance
         children = box.children[::-1] if box.style["direction"] == "rtl" else box.children
         for child in children:
             if child.is_in_normal_flow():
-                x_advance = _widen_spaces(context, child, spacing, x_advance)
+                x_advance = _shift(child, widen, x_advance)
         box.width += x_advance - before
         return x_advance
     box.translate(x_advance, 0)
@@ -369,6 +360,6 @@ def _install() -> None:
         if left == extra_width:
             return original(context, line, extra_width)
         if left > 0 and (spaces := inline.count_expandable_spaces(line)):
-            _widen_spaces(context, line, left / spaces, 0.0)
+            _widen_spaces(context, line, left / spaces)
 
     inline.justify_line = justify_line
