@@ -117,42 +117,35 @@ def impose(value: str) -> str:
     return value
 
 
-def pdf_standard(value: str) -> str:
-    value = value.strip().lower()
-    if value not in PDF_STANDARDS:
-        raise UsageError(f"PDF standard {value!r} is not one publisher can write",
-                         hint=f"choose {', '.join(PDF_STANDARDS)}")
+def _one_of(value: Any, choices: tuple[str, ...], wrong: str, hint: str | None = None) -> str:
+    """A keyword option: `value` folded to lower case if it is one of `choices`, else the usage
+    error `wrong` (formatted with the value's repr) and its hint (by default, the choices)."""
+    value = str(value).strip().lower()
+    if value not in choices:
+        raise UsageError(wrong.format(repr(value)), hint=hint or f"choose {', '.join(choices)}")
     return value
+
+
+def pdf_standard(value: str) -> str:
+    return _one_of(value, PDF_STANDARDS, "PDF standard {} is not one publisher can write")
 
 
 def digits(value: str) -> str:
-    value = value.strip().lower()
-    if value not in DIGITS:
-        raise UsageError(f"digits {value!r} are not known", hint=f"choose {', '.join(DIGITS)}")
-    return value
+    return _one_of(value, DIGITS, "digits {} are not known")
 
 
 def calendar(value: str) -> str:
-    value = str(value).strip().lower()
-    if value not in CALENDARS:
-        raise UsageError(f"calendar {value!r} is not known", hint=f"choose {', '.join(CALENDARS)}")
-    return value
+    return _one_of(value, CALENDARS, "calendar {} is not known")
 
 
 def justify(value: str) -> str:
-    value = str(value).strip().lower()
-    if value not in JUSTIFICATIONS:
-        raise UsageError(f"--justify {value!r} is not a justification publisher knows",
-                         hint="choose kashida (Arabic lines lengthened at their joins, then spaces) or spaces")
-    return value
+    return _one_of(value, JUSTIFICATIONS, "--justify {} is not a justification publisher knows",
+                   "choose kashida (Arabic lines lengthened at their joins, then spaces) or spaces")
 
 
 def urdu_face(value: str) -> str:
-    value = str(value).strip().lower()
-    if value not in URDU_FACES:
-        raise UsageError(f"Urdu face {value!r} is not known",
-                         hint="choose nastaliq (Noto Nastaliq Urdu, the default) or naskh (Amiri)")
-    return value
+    return _one_of(value, URDU_FACES, "Urdu face {} is not known",
+                   "choose nastaliq (Noto Nastaliq Urdu, the default) or naskh (Amiri)")
 
 
 def dpi(value: Any) -> int:
