@@ -142,7 +142,7 @@ def test_pages_are_as_weasyprint_drew_them(tmp_path, monkeypatch):
     document = compose(publication)
     recoded = tmp_path / "recoded.pdf"
     recoded.write_bytes(pdf_output.render_pdf(document, publication).data)
-    monkeypatch.setattr(text_layer, "finisher", lambda font_path: lambda document, pdf: None)
+    monkeypatch.setattr(text_layer, "finisher", lambda *args: lambda document, pdf: None)
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(pdf_output.render_pdf(document, publication).data)
     assert recoded.read_bytes() != plain.read_bytes()  # the text layer did its work

@@ -17,7 +17,7 @@ from publisher import fonts
 from publisher.config import POINTS_PER_MM
 from publisher.errors import EnvironmentProblem, RenderError
 from publisher.model import Document, Notice, PageStart, Publication, asset_bytes, media_type
-from publisher.outputs import kashida, print_pages, tagged, text_layer
+from publisher.outputs import kashida, print_pages, tagged, text_bidi, text_layer
 
 # The WeasyPrint whose internals the text layer, folios and page types read (pyproject pins it).
 WEASYPRINT_MAJOR = "70"
@@ -265,7 +265,9 @@ def render_pdf(document: Document, publication: Publication,
     # (an XMP DocumentID), and rewrites the text layer.
     bleed_mm = document.page.bleed_mm if document.page else 0.0
     digest = hashlib.sha256(document.html.encode() + document.css.encode()).hexdigest()
-    finisher = _Finisher(bleed_mm, digest, text_layer.finisher(fonts.path_for), publication.dir)
+    text_bidi.install()
+    layer = text_layer.finisher(fonts.path_for, publication.dir == "rtl")
+    finisher = _Finisher(bleed_mm, digest, layer, publication.dir)
     try:
         # Only WeasyPrint's own work is a rendering failure; a fault in publisher's code
         # (laid_out, the finisher) is a bug and goes up as it is.

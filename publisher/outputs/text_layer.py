@@ -39,7 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from publisher.outputs import font_program, glyph_text, text_order, text_plan, tj
+from publisher.outputs import font_program, glyph_text, text_bidi, text_order, text_plan, tj
 
 # Operators that move the pen in ways a run's positions do not follow: such a text object is left alone.
 _UNREAD = (b"Tc", b"Tw", b"Tz", b"TL", b"Tj", b"'", b'"', b"Td", b"TD", b"T*")
@@ -47,11 +47,12 @@ _UNREAD = (b"Tc", b"Tw", b"Tz", b"TL", b"Tj", b"'", b'"', b"Td", b"TD", b"T*")
 FontPath = Callable[[str, int, bool], Path | None]
 
 
-def finisher(font_path: FontPath) -> Callable:
-    """The write_pdf finisher."""
+def finisher(font_path: FontPath, right_to_left: bool = False) -> Callable:
+    """The write_pdf finisher (`right_to_left`: the document asks viewers for /R2L, which PDFium
+    takes for every line's direction). text_bidi.install() must have wrapped WeasyPrint's drawing."""
 
     def finish(document, pdf) -> None:
-        _Recoding(document, pdf, font_path).apply()
+        _Recoding(document, pdf, font_path, right_to_left).apply()
 
     return finish
 
@@ -89,19 +90,26 @@ class _Op(NamedTuple):
     body: bytes
 
 
-def _runs(stream) -> list[tuple[list[_Op], list[int]]]:
-    """Each run of TJ operators in one font and size that a viewer reads as one line piece: its
-    operators, and the Ts lines between them. A text object that moves the pen in any other way
-    gives none."""
+class _Run(NamedTuple):
+    ops: list[_Op]
+    rises: list[int]  # the Ts lines between its operators
+    origin: tuple[float, float] | None  # its Tm's translation, when it is all its Tm draws
+
+
+def _runs(stream) -> list[_Run]:
+    """Each run of TJ operators in one font and size that a viewer reads as one line piece. A text
+    object that moves the pen in any other way gives none."""
     font: tuple[bytes | None, float] = (None, 0.0)
     rise = 0.0
     stack: list = []
-    runs: list[tuple[list[_Op], list[int]]] = []
+    runs: list = []
+    origin: list = [None]  # the last Tm's translation
     block: list = []  # the current text object since its last Tm: _Op, ("Ts", line) or "other"
     inside = False
 
     def close() -> None:
         if block and "other" not in block:
+            first = len(runs)
             current: list = []
             for item in block:
                 if isinstance(item, _Op):
@@ -116,6 +124,8 @@ def _runs(stream) -> list[tuple[list[_Op], list[int]]]:
                     current[1].append(item[1])
             if current:
                 runs.append(current)
+            for run in runs[first:]:
+                run.append(origin[0] if len(runs) - first == 1 else None)
         block.clear()
 
     for index, line in enumerate(stream.stream):
@@ -128,6 +138,7 @@ def _runs(stream) -> list[tuple[list[_Op], list[int]]]:
         elif line == b"BT":
             inside = True
             block.clear()
+            origin[0] = None
         elif line == b"ET":
             close()
             inside = False
@@ -141,11 +152,13 @@ def _runs(stream) -> list[tuple[list[_Op], list[int]]]:
             continue
         elif line.endswith(b"Tm"):
             close()
+            values = line.split()
+            origin[0] = (float(values[4]), float(values[5])) if len(values) == 7 else None
         elif line.startswith(b"[") and line.endswith(b"TJ"):
             block.append(_Op(index, font[0], font[1], rise, line[1:line.rindex(b"]")]))
         elif line.endswith(_UNREAD):
             block.append("other")
-    return [(ops, [line for line in rises if ops[0].line < line < ops[-1].line]) for ops, rises in runs]
+    return [_Run(ops, [line for line in rises if ops[0].line < line < ops[-1].line], at) for ops, rises, at in runs]
 
 
 def _drawn(ops: list[_Op], widths: dict[int, float]) -> tuple[list[text_plan.Drawn], float]:
@@ -185,7 +198,7 @@ class _Recoding:
     """All of a document's changes, worked out before any is made: the PDF is recoded whole or
     left as WeasyPrint wrote it."""
 
-    def __init__(self, document, pdf, font_path: FontPath):
+    def __init__(self, document, pdf, font_path: FontPath, right_to_left: bool = False):
         self.pdf = pdf
         self.fonts: dict[bytes, text_plan.Font] = {}
         for font in document.fonts.values():
@@ -205,12 +218,22 @@ class _Recoding:
         self.edges: dict[int, dict[int, text_order.Edges]] = defaultdict(dict)
         import pydyf
 
-        for item in pdf.objects:
+        # Lines viewers would read out of order: the marks and characters that mend them, by page
+        # and where each box's Tm puts it (text_bidi).
+        self.bidi = text_bidi.plans(document, right_to_left)
+        pages = [item for item in pdf.objects if isinstance(item, dict) and item.get("Type") == "/Page"]
+        self.page_of = {int(page["Contents"].split()[0]): number for number, page in enumerate(pages)
+                        if isinstance(page.get("Contents"), (bytes, str))}
+        for number, item in enumerate(pdf.objects):
             if isinstance(item, pydyf.Stream) and any(isinstance(x, bytes) and x.endswith(b"TJ") for x in item.stream):
-                for ops, rises in _runs(item):
-                    self._recode(item, ops, rises)
+                page = self.page_of.get(number)
+                for run in _runs(item):
+                    bidi = None
+                    if self.bidi and run.origin is not None and page is not None:
+                        bidi = self.bidi.get((page, round(run.origin[0], 2), round(run.origin[1], 2)))
+                    self._recode(item, run.ops, run.rises, bidi)
 
-    def _recode(self, stream, ops: list[_Op], rises: list[int]) -> None:
+    def _recode(self, stream, ops: list[_Op], rises: list[int], bidi: text_bidi.Planned | None = None) -> None:
         font = self.fonts.get(ops[0].key)
         if font is None:
             return
@@ -247,6 +270,10 @@ class _Recoding:
                        for code, p in zip(known[1], plan, strict=True)]
             index = after
         placed = text_plan.lead_marks(font, text_plan.narrow_gaps(font, placed))
+        bidi_marks: set[int] = set()
+        if bidi is not None:
+            placed = _mended(font, placed, bidi, 1000 / ops[0].size)
+            bidi_marks = {item.code for item in placed if item.char in text_bidi.MARKS}
         right_to_left = any(text_plan.ARABIC.match(item.char) for item in placed)
         if placed and placed[-1].char == "-" and right_to_left:
             # A right-to-left line that opens with a hyphen-minus has it at its right end, where
@@ -256,8 +283,9 @@ class _Recoding:
             last = placed[-1]
             rlm = text_plan.RLM
             placed.append(text_plan.Placed(font.code(rlm, (), 0), last.origin + last.advance, 0.0, rlm, (), 0))
-        if placed:
-            self.edges[id(stream)][ops[0].line] = text_order.Edges(placed[0].char, placed[-1].char, right_to_left)
+        spoken = [item for item in placed if item.code not in bidi_marks]
+        if spoken:
+            self.edges[id(stream)][ops[0].line] = text_order.Edges(spoken[0].char, spoken[-1].char, right_to_left)
         body = _written(placed, end)
         # Every code goes in the first operator, drawn at the run's own baseline (marks carry their
         # rise in their composites); the rise the run ended with is set again for what follows.
@@ -320,6 +348,30 @@ class _Recoding:
                 bits[cid // 8] |= 0x80 >> (cid % 8)
             changes.append(_assign(self.pdf.objects[int(descriptor["CIDSet"].split()[0])], [bytes(bits)]))
         return changes
+
+
+def _mended(font: text_plan.Font, placed: list[text_plan.Placed], plan: text_bidi.Planned,
+            scale: float) -> list[text_plan.Placed]:
+    """`placed` with text_bidi's plan for its box: a mirrored glyph's code stands for the character
+    it was drawn for, and each mark is a code that draws nothing, just before the glyph at its x
+    (so that no TJ number follows it: pdf.js skips a format character and the move after it)."""
+    out = list(placed)
+    # Pango's x and the TJ's pen drift apart by a few thousandths of an em along a line: each
+    # place is the nearest glyph's.
+    for x, glyph, char in plan.chars:
+        near = [i for i, item in enumerate(out) if item.components == ((glyph, 0, 0),)]
+        if near:
+            i = min(near, key=lambda i: abs(out[i].origin - x * scale))
+            if abs(out[i].origin - x * scale) < 100 and out[i].char != char:
+                out[i] = out[i]._replace(code=font.code(char, out[i].components, out[i].units), char=char)
+    for x, mark in sorted(plan.marks, reverse=True):
+        if x == float("inf") or not out:
+            index = len(out)
+        else:
+            index = min(range(len(out)), key=lambda i: abs(out[i].origin - x * scale))
+        origin = out[index].origin if index < len(out) else (out[-1].origin + out[-1].advance if out else 0.0)
+        out.insert(index, text_plan.Placed(font.code(mark, (), 0), origin, 0.0, mark, (), 0))
+    return out
 
 
 def _assign(stream, lines: list) -> Callable[[], None]:
