@@ -105,15 +105,15 @@ def _flat(text: str) -> str:
 
 
 # Where the viewers read our PDF out of order, as measured (strict: a fix shows up). The text layer
-# draws zero-width marks where they make PDFium, then poppler, read a line as written, and gives a
-# mirrored glyph the character PDFium reads best (publisher/outputs/text_bidi.py); what is left is
-# beyond marks:
+# (publisher/outputs/text_bidi.py) draws zero-width marks where they make PDFium, then poppler,
+# read a line as written, gives a mirrored glyph the character PDFium reads best, and draws the
+# words of a phrase that runs against the line as text objects PDFium sorts into the order it
+# needs; what is left is beyond those means:
 # - PDFium (core/fxcrt/fx_bidi.cpp, CFX_BidiString; core/fpdftext/cpdf_textpage.cpp,
-#   CloseTempLine) cuts a line into runs of one class, a space being a run of its own, and takes
-#   the runs of a right-to-left line in reverse order: the words of a Latin phrase in an Arabic
-#   line ("Saudi Aramco" reads "Aramco Saudi"), and of an Arabic phrase in a Latin line, come out
-#   reversed whatever surrounds them. Only drawing them out of order would mend it, and pdf.js
-#   joins the pieces of a line drawn out of order without spaces.
+#   CloseTempLine) cuts a line into runs of one class and takes the runs of a right-to-left line
+#   in reverse order: a Latin word cut by punctuation into several runs (a URL, an e-mail address,
+#   120km/h, book(s)) reads reversed, as there is no space to draw its pieces apart at; so do
+#   punctuation marks at the edge of a quoted Latin phrase, and a nested quotation.
 # - poppler (poppler/TextOutputDev.cc, reorderText) mirrors nothing: a bracket drawn mirrored in
 #   Arabic reads as its shape, which is what PDFium (it mirrors back) needs, and PDFium comes first.
 #   It takes a page with at least as many Latin letters as Arabic ones for left to right and then
@@ -121,23 +121,13 @@ def _flat(text: str) -> str:
 #   an Arabic paragraph, or Latin inside an Arabic quotation, on such a page, reads out of order.
 #   And where the marks that mend PDFium's reading of a line leave poppler's as it was.
 PDFIUM_ORDER = frozenset({
-    "alreq-iran-egypt",
-    "alreq-iran-morocco",
     "arabic-quotation-nested",
-    "arabic-title-then-comma",
     "email-address",
     "english-quotation-with-its-full-stop",
     "guillemets-around-latin",
-    "latin-name",
-    "latin-name-with-number",
     "list-of-addresses",
     "name-then-number",
     "number-with-unit",
-    "phrase-then-count",
-    "subtitle-spillover",
-    "telephone-number",
-    "title-arabic-quotation",
-    "title-latin-name-percent-year",
     "uax9-n0-example-3",
     "url",
 })

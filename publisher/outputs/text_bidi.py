@@ -32,12 +32,18 @@ for its own shape where PDFium, which mirrors it back, reads it best that way (n
 «...» in Arabic), else for the character it was drawn for (poppler and pdf.js read brackets as
 they stand).
 
-What marks cannot mend is left as the viewers read it: PDFium takes the words of a phrase that
-runs against the line (Latin words in an Arabic line, Arabic words in a Latin one) in reverse
-order whatever surrounds them, and only drawing them in another order would mend that, which
-pdf.js would cut into pieces joined without spaces; poppler reads the Latin and digits of a line
-in drawn order on a page it takes for left to right. A line whose source has its own direction
-marks is left alone too: they draw no glyph, and what viewers make of them is not played here.
+PDFium takes the words of a phrase that runs against the line (Latin words in an Arabic line,
+Arabic words in a Latin one) in reverse order whatever marks surround them. It sorts a line's text
+objects by where each begins before it does: so such a phrase's words are drawn as text objects of
+their own, each led by a space that draws nothing, placed so that PDFium meets them in the order it
+needs (text_layer._written_in_pieces); the glyphs stay where and in the order they were, so pdf.js
+and poppler read as before. MuPDF, which takes a jump of the pen of 0.8 em for a new line, cuts such
+a line into pieces, its words whole.
+
+What neither mends is left as the viewers read it: a Latin word cut by punctuation into runs (a
+URL, 120km/h) in PDFium; in poppler, the Latin and digits of a line on a page it takes for left to
+right. A line whose source has its own direction marks is left alone too: they draw no glyph, and
+what viewers make of them is not played here.
 
 The line's glyphs are read from Pango while WeasyPrint draws them (its layouts are freed right
 after), for the boxes whose order is not plain: see install.
@@ -71,6 +77,11 @@ class Planned(NamedTuple):
 
     marks: tuple[tuple[float, str], ...]
     chars: tuple[tuple[float, int, str], ...]  # (x, glyph id, character)
+    # Runs of words drawn against the line whose words PDFium is to meet in reverse order: each
+    # where its words begin (a word's space before it is its own), then where the run ends, as
+    # the place of that character among the box's, left to right.
+    pieces: tuple[tuple[int, ...], ...] = ()
+    characters: int = 0  # how many characters the box draws
 
 
 # The viewers' readings ---------------------------------------------------------------------------
@@ -170,6 +181,9 @@ class _Line(NamedTuple):
     written: tuple[int, ...]  # the indices of the same characters in the order they were written
     mirrored: frozenset[int]  # where in `visual` a glyph is drawn mirrored
     same: tuple[int, ...]  # for each character, a number it shares with the characters a reader cannot tell it from
+    # Runs drawn left to right, then runs drawn right to left, that hold several words: where each
+    # word begins (the first: where the run begins), then where the run ends.
+    runs: tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]] = ((), ())
 
 
 def _spoken(chars) -> list[str]:
@@ -177,18 +191,22 @@ def _spoken(chars) -> list[str]:
 
 
 def _grade(line: _Line, marks: dict[int, str], drawn: bool, right_to_left: bool,
-           left_to_right_page: bool) -> tuple[int, int]:
+           left_to_right_page: bool, turned: bool = False) -> tuple[int, int]:
     """(PDFium's reading right: 0, 1 ignoring white space, 2 exactly; poppler's, ignoring white
-    space: 0 or 1) with `marks` drawn before the characters at their indices, and the mirrored
-    glyphs standing for their own shape (`drawn`) or for the character they were drawn for."""
+    space: 0 or 1) with `marks` drawn before the characters at their indices, the mirrored glyphs
+    standing for their own shape (`drawn`) or for the character they were drawn for, and (`turned`)
+    the words of each run against PDFium's direction met by PDFium in reverse order."""
     chars: list[str] = []
     ids: list[int] = []  # each drawn character's index in line.visual; -1 for a mark
+    starts: dict[int, int] = {}  # index in line.visual -> where its mark or itself is in chars
     for index, char in enumerate(line.visual):
+        starts[index] = len(chars)
         if index in marks:
             chars.append(marks[index])
             ids.append(-1)
         chars.append(_MIRRORED.get(char, char) if drawn and index in line.mirrored else char)
         ids.append(index)
+    starts[len(line.visual)] = len(chars)
     if len(line.visual) in marks:
         chars.append(marks[len(line.visual)])
         ids.append(-1)
@@ -197,6 +215,8 @@ def _grade(line: _Line, marks: dict[int, str], drawn: bool, right_to_left: bool,
     solid = [same[index] for index in line.written if not visual[index].isspace()]
     poppler = [ids[at] for at in poppler_reading(chars, left_to_right_page)]
     poppler_right = int([same[index] for index in poppler if index >= 0 and not visual[index].isspace()] == solid)
+    if turned:
+        chars, ids = _turned(chars, ids, starts, line.runs[0 if pdfium_right_to_left(chars, right_to_left) else 1])
     pdfium = [(ids[at], char) for at, char in pdfium_reading(chars, right_to_left) if ids[at] >= 0]
     if not all(char == visual[index] for index, char in pdfium):
         return 0, poppler_right
@@ -205,13 +225,42 @@ def _grade(line: _Line, marks: dict[int, str], drawn: bool, right_to_left: bool,
     return int([same[index] for index, char in pdfium if not char.isspace()] == solid), poppler_right
 
 
+def _turned(chars: list[str], ids: list[int], starts: dict[int, int],
+            runs: tuple[tuple[int, ...], ...]) -> tuple[list[str], list[int]]:
+    """What PDFium meets when each run's words are drawn as text objects it sorts in reverse
+    order, each led by a space that draws nothing (see text_layer._written_in_pieces)."""
+    out_chars, out_ids, at = [], [], 0
+    for run in runs:
+        begin, end = starts[run[0]], starts[run[-1]]
+        out_chars += chars[at:begin]
+        out_ids += ids[at:begin]
+        bounds = [starts[index] for index in run]
+        for first, last in reversed(list(itertools.pairwise(bounds))):
+            out_chars += [" ", *chars[first:last]]
+            out_ids += [-1, *ids[first:last]]
+        at = end
+    return out_chars + chars[at:], out_ids + ids[at:]
+
+
+def pdfium_right_to_left(chars: list[str], right_to_left: bool) -> bool:
+    """Whether PDFium takes the line right to left (a /R2L document: always)."""
+    if right_to_left:
+        return True
+    kinds = [_pdfium_class(char) for char in chars]
+    runs = [kind for index, kind in enumerate(kinds) if index == 0 or kinds[index - 1] != kind]
+    return runs.count("R") > 0 and runs.count("R") >= runs.count("L")
+
+
 def choose_marks(line: _Line, places: list[int], right_to_left: bool, left_to_right_page: bool,
-                 kinds: tuple[str, ...] = (RLM, LRM)) -> tuple[dict[int, str], bool]:
-    """The fewest marks, at `places` (indices into the visual order), and whether mirrored glyphs
-    stand for their shape, that make PDFium read the line as written as nearly as it can (the
+                 kinds: tuple[str, ...] = (RLM, LRM)) -> tuple[dict[int, str], bool, bool]:
+    """The fewest marks, at `places` (indices into the visual order), whether mirrored glyphs
+    stand for their shape, and whether runs of words against the line are drawn for PDFium to
+    meet in reverse order, that make PDFium read the line as written as nearly as it can (the
     most used viewer: Chrome, Edge), and poppler too if it can; no marks if none do better."""
-    variants = (False, True) if line.mirrored else (False,)
-    best, chosen = max((_grade(line, {}, drawn, right_to_left, left_to_right_page), ({}, drawn)) for drawn in variants)
+    variants = [(drawn, turned) for drawn in ((False, True) if line.mirrored else (False,))
+                for turned in ((False, True) if line.runs != ((), ()) else (False,))]
+    best, chosen = max((_grade(line, {}, drawn, right_to_left, left_to_right_page, turned), ({}, drawn, turned))
+                       for drawn, turned in variants)
     start = best
     if (best[0] >= 1 and best[1] == 1) or len(places) > MAX_PLACES:
         return chosen
@@ -219,10 +268,10 @@ def choose_marks(line: _Line, places: list[int], right_to_left: bool, left_to_ri
         for where in itertools.combinations(places, count):
             for chosen_kinds in itertools.product(kinds, repeat=count):
                 marks = dict(zip(where, chosen_kinds, strict=True))
-                for drawn in variants:
-                    grade = _grade(line, marks, drawn, right_to_left, left_to_right_page)
+                for drawn, turned in variants:
+                    grade = _grade(line, marks, drawn, right_to_left, left_to_right_page, turned)
                     if grade > best:
-                        best, chosen = grade, (marks, drawn)
+                        best, chosen = grade, (marks, drawn, turned)
         # Both viewers right but for the spaces PDFium moves is as far as marks go here; and a
         # line two marks do nothing for is one only other means would mend (see the docstring).
         if (best[0] >= 1 and best[1] == 1) or (count == 2 and best == start):
@@ -232,12 +281,12 @@ def choose_marks(line: _Line, places: list[int], right_to_left: bool, left_to_ri
 
 @functools.lru_cache(maxsize=20_000)
 def _cached_marks(chars: tuple[str, ...], order: tuple[int, ...], mirrored: frozenset[int], same: tuple[int, ...],
-                  places: tuple[int, ...], right_to_left: bool, left_to_right_page: bool,
-                  mark: str) -> tuple[tuple[tuple[int, str], ...], bool]:
+                  runs: tuple, places: tuple[int, ...], right_to_left: bool, left_to_right_page: bool,
+                  mark: str) -> tuple[tuple[tuple[int, str], ...], bool, bool]:
     """choose_marks for a line's shape (see _shape): news lines repeat a few shapes."""
-    line = _Line(chars, order, mirrored, same)
-    marks, drawn = choose_marks(line, list(places), right_to_left, left_to_right_page, (mark,))
-    return tuple(sorted(marks.items())), drawn
+    line = _Line(chars, order, mirrored, same, runs)
+    marks, drawn, turned = choose_marks(line, list(places), right_to_left, left_to_right_page, (mark,))
+    return tuple(sorted(marks.items())), drawn, turned
 
 
 def _shape(visual: list[str], logical: list[int],
@@ -319,12 +368,13 @@ def _alike(tokens: list[str], logical: list[int], before: int, after: int) -> bo
 
 
 def line_marks(visual: list[str], logical: list[int], mirrored: set[int], right_to_left: bool,
-               left_to_right_page: bool, paragraph_rtl: bool) -> tuple[dict[int, str], bool]:
+               left_to_right_page: bool, paragraph_rtl: bool) -> tuple[dict[int, str], bool, tuple]:
     """Marks for a line (its characters as written, left to right; each one's place in the
     written order; where glyphs are drawn mirrored): index in `visual` -> the mark to draw
-    before that character (len(visual): after the last), and whether a mirrored glyph stands
-    for its shape. Only the paragraph's own mark (RLM in a right-to-left one, else LRM): MuPDF,
-    which no mark mends, cuts a line at a mark against the paragraph and moves the pieces."""
+    before that character (len(visual): after the last); whether a mirrored glyph stands for its
+    shape; and the runs whose words PDFium is to meet in reverse order (as in _Line.runs, indices
+    in `visual`). Only the paragraph's own mark (RLM in a right-to-left one, else LRM): MuPDF,
+    which no mark mends, cuts a line at a mark of the other direction and moves the pieces."""
     kept, order, places, single = _shape(visual, logical, right_to_left)
     where = {index: k for k, index in enumerate(kept)}
     # Two characters of one run each, alike (the hyphens of 20-11-2026), read the same in either
@@ -332,10 +382,33 @@ def line_marks(visual: list[str], logical: list[int], mirrored: set[int], right_
     twins: dict[str, int] = {}
     same = tuple(twins.setdefault(visual[index], k) if alone else k
                  for k, (index, alone) in enumerate(zip(kept, single, strict=True)))
-    found, drawn = _cached_marks(tuple(_representative(visual[index]) for index in kept), tuple(order),
-                                 frozenset(where[index] for index in mirrored if index in where), same, tuple(places),
-                                 right_to_left, left_to_right_page, RLM if paragraph_rtl else LRM)
-    return {kept[place] if place < len(kept) else len(visual): mark for place, mark in found}, drawn
+    runs = (_word_runs(visual, logical, kept, 1), _word_runs(visual, logical, kept, -1))
+    found, drawn, turned = _cached_marks(tuple(_representative(visual[index]) for index in kept), tuple(order),
+                                         frozenset(where[index] for index in mirrored if index in where), same,
+                                         runs, tuple(places), right_to_left, left_to_right_page,
+                                         RLM if paragraph_rtl else LRM)
+    marks = {kept[place] if place < len(kept) else len(visual): mark for place, mark in found}
+    if not turned:
+        return marks, drawn, ()
+    at = [*kept, len(visual)]
+    lines_right_to_left = pdfium_right_to_left(list(visual), right_to_left)
+    return marks, drawn, tuple(tuple(at[k] for k in run) for run in runs[0 if lines_right_to_left else 1])
+
+
+def _word_runs(visual: list[str], logical: list[int], kept: list[int], step: int) -> tuple[tuple[int, ...], ...]:
+    """The runs of kept characters drawn in one direction (`step`: 1 left to right, -1 right to
+    left) that hold a space between words: (where the run begins, where each further word begins:
+    its space, where the run ends), as positions in `kept`."""
+    runs, start = [], 0
+    for k in range(1, len(kept) + 1):
+        steady = k < len(kept) and (logical[kept[k]] - logical[kept[k - 1]]) == step * (kept[k] - kept[k - 1])
+        if steady:
+            continue
+        spaces = [j for j in range(start + 1, k) if visual[kept[j]] == " " and j + 1 < k]
+        if spaces:
+            runs.append((start, *spaces, k))
+        start = k
+    return tuple(runs)
 
 
 # Reading the lines WeasyPrint drew ---------------------------------------------------------------
@@ -452,19 +525,29 @@ def _plan_line(drawn: list, page_index: int, right_to_left: bool, left_to_right_
         return  # the glyphs do not account for the text (an ellipsis): left as drawn
     if any(_CONTROLS.match(item[0]) for item in items):
         return  # the source's own marks draw no glyph of their own: what viewers read is not played here
-    marks, as_drawn = line_marks([item[0] for item in items], [item[1] for item in items],
-                              {index for index, item in enumerate(items) if item[4] is not None},
-                              right_to_left, left_to_right_page, paragraph_rtl)
-    by_box: dict[int, tuple[list, list]] = {}
+    marks, as_drawn, turned = line_marks([item[0] for item in items], [item[1] for item in items],
+                                         {index for index, item in enumerate(items) if item[4] is not None},
+                                         right_to_left, left_to_right_page, paragraph_rtl)
+    by_box: dict[int, tuple[list, list, list]] = {}
     for index, mark in marks.items():
         number, x = (items[index][2], items[index][3]) if index < len(items) else (items[-1][2], float("inf"))
         if x < 0:
             return  # inside a plain box, whose glyphs' places are not known: left as drawn
-        by_box.setdefault(number, ([], []))[0].append((x, mark))
+        by_box.setdefault(number, ([], [], []))[0].append((x, mark))
     for char, _, number, x, mirrored in items:
         if mirrored is not None and not as_drawn:
-            by_box.setdefault(number, ([], []))[1].append((x, mirrored, char))
-    for number, (box_marks, box_chars) in by_box.items():
+            by_box.setdefault(number, ([], [], []))[1].append((x, mirrored, char))
+    place_in_box, counts = [], {}
+    for item in items:
+        place_in_box.append(counts.get(item[2], 0))
+        counts[item[2]] = place_in_box[-1] + 1
+    for run in turned:
+        number = items[run[0]][2]
+        if any(item[2] != number for item in items[run[0]:run[-1]]):
+            continue  # a run across boxes: left as drawn
+        end = place_in_box[run[-1]] if run[-1] < len(items) and items[run[-1]][2] == number else counts[number]
+        by_box.setdefault(number, ([], [], []))[2].append((*(place_in_box[index] for index in run[:-1]), end))
+    for number, (box_marks, box_chars, box_runs) in by_box.items():
         box = drawn[number]
         key = (page_index, round(box.position_x, 2), round(box.position_y + box.baseline, 2))
-        found[key] = Planned(tuple(sorted(box_marks)), tuple(box_chars))
+        found[key] = Planned(tuple(sorted(box_marks)), tuple(box_chars), tuple(box_runs), counts[number])

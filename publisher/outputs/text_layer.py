@@ -34,6 +34,7 @@ word's codes and boxes; text_order.py puts a line's pieces in the order viewers 
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -286,7 +287,11 @@ class _Recoding:
         spoken = [item for item in placed if item.code not in bidi_marks]
         if spoken:
             self.edges[id(stream)][ops[0].line] = text_order.Edges(spoken[0].char, spoken[-1].char, right_to_left)
-        body = _written(placed, end)
+        body = None
+        if bidi is not None and bidi.pieces:
+            body = _written_in_pieces(font, placed, end, bidi, bidi_marks)
+        if body is None:
+            body = _written(placed, end)
         # Every code goes in the first operator, drawn at the run's own baseline (marks carry their
         # rise in their composites); the rise the run ended with is set again for what follows.
         if rises and ops[-1].rise != ops[0].rise:
@@ -348,6 +353,68 @@ class _Recoding:
                 bits[cid // 8] |= 0x80 >> (cid % 8)
             changes.append(_assign(self.pdf.objects[int(descriptor["CIDSet"].split()[0])], [bytes(bits)]))
         return changes
+
+
+
+
+def _written_in_pieces(font: text_plan.Font, placed: list[text_plan.Placed], end: float,
+                       plan: text_bidi.Planned, marks: set[int]) -> bytes | None:
+    """The TJ lines drawing `placed` (as _written does), each run of words text_bidi marked cut
+    into one TJ a word. PDFium makes a text object of each TJ and sorts a line's objects by where
+    they begin before it reverses the runs of a right-to-left line (cpdf_textpage.cpp,
+    ProcessTextObject): so each word's TJ begins with a space that draws nothing (no outline, no
+    advance), drawn where the order PDFium is to meet the words in puts it, at the run's start,
+    then moves on to its word. The words are drawn where they were, in the order they were, so
+    pdf.js, which takes a space as a move (not a break), and poppler read the line as before.
+    None when the codes do not account for the box's characters one by one (kashida's tatweels)."""
+    spoken = [index for index, item in enumerate(placed) if item.code not in marks]
+    if len(spoken) != plan.characters:
+        return None
+    at = [*spoken, len(placed)]
+
+    def before(place: int) -> int:  # the index in `placed` of the box's character at `place`, its marks first
+        index = at[place]
+        while index > 0 and placed[index - 1].code in marks:
+            index -= 1
+        return index
+
+    groups: list[tuple[int, float | None]] = [(0, None)]  # where each TJ begins, its space's place
+    for run in plan.pieces:
+        bounds = [before(place) for place in run]
+        first = placed[bounds[0]].origin if bounds[0] < len(placed) else end
+        last = placed[bounds[-1]].origin if bounds[-1] < len(placed) else end
+        words = len(bounds) - 1
+        # The spaces stand a word's width apart across the run: PDFium sorts by them, and takes a
+        # text object of the same codes within 0.9 of a character of another's place (a word seen
+        # twice, "in ... in"), or a code within 0.07 em of where it was drawn among the last seven
+        # characters, for a fake-bold copy and drops it (cpdf_textpage.cpp, IsSameTextObject,
+        # ProcessTextObjectItems).
+        step = (last - first) / words
+        groups += [(bound, first + (words - 1 - j) * step) for j, bound in enumerate(bounds[:-1])]
+        groups.append((bounds[-1], None))
+    blank = font.code(" ", (), 0)
+    lines, pen = [], 0.0
+    for (start, key), (stop, _) in itertools.pairwise([*groups, (len(placed), None)]):
+        parts: list[bytes] = []
+        if key is not None:
+            move = round(pen - key, 3)
+            if move:
+                parts.append(tj.number(move))
+            pen = key
+            parts.append(b"<%04x>" % blank)
+        for item in placed[start:stop]:
+            move = round(pen - item.origin, 3)
+            if move:
+                parts.append(tj.number(move))
+                pen -= move
+            parts.append(b"<%04x>" % item.code)
+            pen += item.advance
+        if parts:
+            lines.append(parts)
+    move = round(pen - end, 3)
+    if move and lines:
+        lines[-1].append(tj.number(move))
+    return b"\n".join(b"[" + b"".join(parts) + b"] TJ" for parts in lines)
 
 
 def _mended(font: text_plan.Font, placed: list[text_plan.Placed], plan: text_bidi.Planned,
