@@ -213,8 +213,10 @@ def _grade(line: _Line, marks: dict[int, str], drawn: bool, right_to_left: bool,
     visual, same = line.visual, line.same
     written = [same[index] for index in line.written]
     solid = [same[index] for index in line.written if not visual[index].isspace()]
-    poppler = [ids[at] for at in poppler_reading(chars, left_to_right_page)]
-    poppler_right = int([same[index] for index in poppler if index >= 0 and not visual[index].isspace()] == solid)
+    read = [at for at in poppler_reading(chars, left_to_right_page) if ids[at] >= 0]
+    # poppler mirrors nothing: a mirrored glyph standing for its shape reads as that
+    poppler_right = int([same[ids[at]] for at in read if not visual[ids[at]].isspace()] == solid
+                        and all(chars[at] == visual[ids[at]] for at in read))
     if turned:
         chars, ids = _turned(chars, ids, starts, line.runs[0 if pdfium_right_to_left(chars, right_to_left) else 1])
     pdfium = [(ids[at], char) for at, char in pdfium_reading(chars, right_to_left) if ids[at] >= 0]
