@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -97,6 +98,46 @@ def test_fonts_embedded_subset_with_media_types(samples):
         assert embedded[:4] == original[:4] and len(embedded) < len(original) / 2
     css = files["EPUB/book.css"].decode()
     assert 'url("fonts/Amiri-Regular.ttf")' in css
+
+
+def test_fonts_cut_to_the_faces_and_characters_the_text_is_set_in(samples):
+    """The seed's EPUB carries only the faces its text is set in (no italic, no symbols face), each
+    named by one @font-face rule and cut to the characters set in it: read with fontTools against
+    the CSS's own rules (the body in Amiri, headings and topics in Tajawal Bold, the byline in
+    Tajawal), a character a face lacks in its full file falling back to the next family, Amiri."""
+    from fontTools.ttLib import TTFont
+
+    from publisher.fonts import FONTS_DIR
+
+    epub = samples / "000_96635321e4ee60bd.epub"
+    assert epub.stat().st_size <= 150_000  # 218 KB when every face went in whole
+    files = epub_files(epub)
+    css = files["EPUB/book.css"].decode()
+    carried = {name.removeprefix("EPUB/fonts/") for name in files if name.startswith("EPUB/fonts/")}
+    assert carried == set(re.findall(r'url\("fonts/([^"]+)"\)', css)) == {
+        "Amiri-Regular.ttf", "Tajawal-Regular.ttf", "Tajawal-Bold.ttf"}
+    assert 'html { font-family: "Amiri", "Tajawal"' in css
+    assert re.search(r'h1, h2, h3, h4, h5, h6 \{ font-family: "Tajawal", "Amiri"[^}]*font-weight: 700', css)
+    assert re.search(r'\.article-body \.topic \{ font-family: "Tajawal", "Amiri"[^}]*font-weight: 700', css)
+    assert re.search(r'\.byline, [^{]*\{ font-family: "Tajawal", "Amiri"', css)
+
+    def cmap(data: bytes) -> set[int]:
+        return set(TTFont(io.BytesIO(data)).getBestCmap())
+
+    cut = {name: cmap(files["EPUB/fonts/" + name]) for name in carried}
+    whole = {name: cmap((FONTS_DIR / name).read_bytes()) for name in carried}
+    chapter = etree.fromstring(files["EPUB/000_96635321e4ee60bd.xhtml"])
+
+    def set_in(face: str, xpaths: list[str]) -> None:
+        for xpath in xpaths:
+            for element in chapter.xpath(xpath, namespaces=NS):
+                for char in set("".join(element.itertext())) - {" "}:
+                    falls_to = face if ord(char) in whole[face] else "Amiri-Regular.ttf"
+                    assert ord(char) in cut[falls_to], (face, char)
+
+    set_in("Amiri-Regular.ttf", [".//x:div[@class='article-body']/x:p[not(@class)]"])
+    set_in("Tajawal-Bold.ttf", [".//x:h1", ".//x:h2", ".//x:p[@class='topic']"])
+    set_in("Tajawal-Regular.ttf", [".//x:p[@class='byline']"])
 
 
 def test_css_has_no_direction_or_unicode_bidi(samples):

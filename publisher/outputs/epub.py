@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from publisher import fonts, words
 from publisher.errors import RenderError
 from publisher.model import EpubContent, PageStart, Publication, asset_bytes, media_type
-from publisher.outputs import accessibility, print_pages
+from publisher.outputs import accessibility, epub_fonts, print_pages
 
 # Zip entries carry a timestamp too; a fixed one keeps rebuilds byte-identical.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -76,11 +76,20 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
     for number, (url, asset) in enumerate(sorted(images.items()), start=1):
         book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=url, media_type=media_type(url),
                                     content=asset_bytes(asset)))
-    characters = frozenset("".join(a.text for a in publication.articles) + publication.title
-                           + contents_word + "0123456789٠١٢٣٤٥٦٧٨٩")
-    for number, face in enumerate(content.faces or fonts.faces(), start=1):
+    # Each face the documents set text in, cut to the characters set in it; the others, and their
+    # @font-face rules, stay out (epub_fonts).
+    carried = content.faces or fonts.faces()
+    used = epub_fonts.characters_by_face(
+        [*([content.front] if content.front else []), *documents, *([content.back] if content.back else [])],
+        content.stylesheet, carried)
+    stylesheet = content.stylesheet
+    for face in carried:
+        if not used.get(face):
+            stylesheet = stylesheet.replace(fonts.font_face_css(variables=False, chosen=(face,)) + "\n", "")
+    css.content = stylesheet.encode()
+    for number, face in enumerate((face for face in carried if used.get(face)), start=1):
         book.add_item(epub.EpubItem(uid=f"font-{number}", file_name=face.url, media_type="font/ttf",
-                                    content=fonts.subset(face, characters)))
+                                    content=fonts.subset(face, frozenset(used[face]))))
     apple = epub.EpubItem(file_name="META-INF/com.apple.ibooks.display-options.xml", content=APPLE_DISPLAY_OPTIONS)
     apple.manifest = False
     book.add_item(apple)

@@ -1,0 +1,128 @@
+"""Which bundled face sets which characters of an EPUB: what its fonts are cut to.
+
+An EPUB that carries every face at every character its articles hold carries Amiri's italics
+though it sets no italic, and the symbols face though it draws no symbol: 30,000 such files are
+gigabytes. Here each content document is styled as a reading system styles it, by WeasyPrint's own
+cascade (css.get_all_computed_styles, no layout: a few milliseconds a document), and each run of
+text goes, character by character, to the face a reading system would draw it with: the first
+family of its font-family list that the EPUB carries and whose face at the run's weight and style
+(matched as CSS Fonts 4, 5.2 does) has the character, as a reading system falls back from face to
+face. A face no character goes to is not carried, and its @font-face rule goes with it.
+
+Nothing is fetched while styling: the one stylesheet a document links is handed over from memory,
+any other URL is refused (article text is data).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+
+from publisher import fonts
+
+# The @font-face rules fonts.font_face_css writes, one a line: styling needs no fonts loaded.
+_FONT_FACE = re.compile(r"^@font-face \{.*\}$", re.MULTILINE)
+_LINK = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*/>")
+
+
+@functools.cache
+def _covered(face: fonts.Face) -> frozenset[int]:
+    import uharfbuzz as hb
+
+    return frozenset(hb.Face(face.path.read_bytes()).unicodes)
+
+
+def _matched(candidates: list[fonts.Face], weight: int, italic: bool) -> fonts.Face | None:
+    """The face CSS font matching picks among one family's faces (CSS Fonts 4, 5.2): the style
+    first (an italic asked for and none there: the upright face, slanted by the reader), then the
+    weight (above 500: the nearest heavier, else lighter; below 400: the nearest lighter, else
+    heavier; from 400 to 500: up to 500, then lighter, then heavier)."""
+    styled = [face for face in candidates if (face.style == "italic") == italic] or candidates
+    if not styled:
+        return None
+
+    def rank(face: fonts.Face) -> tuple[int, int]:
+        w = face.weight
+        if weight > 500:
+            return (0, w - weight) if w >= weight else (1, weight - w)
+        if weight < 400:
+            return (0, weight - w) if w <= weight else (1, w - weight)
+        if weight <= w <= 500:
+            return (0, w - weight)
+        return (1, weight - w) if w < weight else (2, w - weight)
+
+    return min(styled, key=rank)
+
+
+def characters_by_face(documents: list[str], stylesheet: str,
+                       carried: tuple[fonts.Face, ...]) -> dict[fonts.Face, set[str]]:
+    """Each carried face -> the characters `documents` (XHTML content documents, each linking
+    `stylesheet`) set in it."""
+    from weasyprint import CSS, HTML
+    from weasyprint.css import get_all_computed_styles
+    from weasyprint.urls import URLFetcher
+
+    class Refused(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"nothing is fetched while choosing an EPUB's fonts: {url}")
+
+    refused = Refused()
+    sheet = CSS(string=_FONT_FACE.sub("", stylesheet), url_fetcher=refused)
+    by_family: dict[str, list[fonts.Face]] = defaultdict(list)
+    for face in carried:
+        by_family[face.family].append(face)
+    found: dict[fonts.Face, set[str]] = defaultdict(set)
+    for document in documents:
+        # The stylesheet is given from memory (as the reader's), its link left out.
+        html = HTML(string=_LINK.sub("", document), url_fetcher=refused)
+        style_for = get_all_computed_styles(html, user_stylesheets=[sheet])
+        _walk(html.etree_element, style_for, by_family, found)
+    return found
+
+
+def _walk(root, style_for, by_family, found) -> None:
+    """Every element's text, its tails and its ::before and ::after content, to their faces."""
+    stack = [(root, None)]
+    while stack:
+        element, parent_style = stack.pop()
+        if not isinstance(element.tag, str):
+            continue  # comments, processing instructions
+        style = style_for(element)
+        if style is None:  # (WeasyPrint's computed styles fill in as they are read: never test them for truth)
+            style = parent_style
+        if style is None or style["display"] in (("none",), "none"):
+            continue
+        if element.text:
+            _assign(element.text, style, by_family, found)
+        for pseudo in ("before", "after"):
+            pseudo_style = style_for(element, pseudo)
+            if pseudo_style is not None:
+                content = pseudo_style["content"]
+                for kind, value in content if isinstance(content, (list, tuple)) else ():
+                    if kind == "string":
+                        _assign(value, pseudo_style, by_family, found)
+        for child in element:
+            stack.append((child, style))
+            if child.tail:
+                _assign(child.tail, style, by_family, found)
+
+
+def _assign(text: str, style, by_family, found) -> None:
+    transform = style["text_transform"]
+    if transform != "none":
+        text = text + text.upper() + text.lower()  # the cased forms a reader may set
+    weight = style["font_weight"]
+    italic = style["font_style"] != "normal"
+    faces = [face for name in style["font_family"]
+             if (face := _matched(by_family.get(name, []), weight, italic)) is not None]
+    for char in set(text):
+        if char.isspace():
+            if faces:
+                found[faces[0]].add(char)
+            continue
+        code = ord(char)
+        for face in faces:
+            if code in _covered(face):
+                found[face].add(char)
+                break
