@@ -78,7 +78,9 @@ def characters_by_face(documents: list[str], stylesheet: str,
         html = HTML(string=_LINK.sub("", document), url_fetcher=refused)
         style_for = get_all_computed_styles(html, user_stylesheets=[sheet])
         _walk(html.etree_element, style_for, by_family, found)
-    return found
+    # A face that would set nothing but spaces is not worth carrying (its cut would have no cmap
+    # at all): a reader spaces with the next one.
+    return {face: chars for face, chars in found.items() if any(not char.isspace() for char in chars)}
 
 
 def _walk(root, style_for, by_family, found) -> None:

@@ -86,10 +86,16 @@ class Planned(NamedTuple):
 
 # The viewers' readings ---------------------------------------------------------------------------
 
+# The letters poppler counts for a page's direction (its L and R types), near enough: Latin, Greek
+# and Cyrillic letters; Hebrew and Arabic ones.
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
+_RIGHT_TO_LEFT = re.compile("[\u05d0-\u05ea\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff\u0750-\u077f"
+                            "\ufb50-\ufdff\ufe70-\ufefc]")
 _CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MIRRORED = dict(zip("()<>[]{}«»‹›", ")(><][}{»«›‹", strict=True))
 
 
+@functools.lru_cache(maxsize=8192)
 def _pdfium_class(char: str) -> str:
     kind = unicodedata.bidirectional(char)
     if kind == "L":
@@ -104,6 +110,7 @@ def _pdfium_class(char: str) -> str:
 _POPPLER_NUMERIC = frozenset("#$%+,-./:\u060c\u066a\u066b\u066c")
 
 
+@functools.lru_cache(maxsize=8192)
 def _poppler_type(char: str) -> str:
     if char in _POPPLER_NUMERIC or unicodedata.category(char) == "Nd":
         return "#"
@@ -263,10 +270,10 @@ def choose_marks(line: _Line, places: list[int], right_to_left: bool, left_to_ri
                 for turned in ((False, True) if line.runs != ((), ()) else (False,))]
     best, chosen = max((_grade(line, {}, drawn, right_to_left, left_to_right_page, turned), ({}, drawn, turned))
                        for drawn, turned in variants)
-    start = best
-    if (best[0] >= 1 and best[1] == 1) or len(places) > MAX_PLACES:
+    if (best[0] >= 1 and best[1] == 1) or _as_far_as_it_goes(line, best, kinds) or len(places) > MAX_PLACES:
         return chosen
     for count in range(1, MAX_MARKS + 1):
+        before = best
         for where in itertools.combinations(places, count):
             for chosen_kinds in itertools.product(kinds, repeat=count):
                 marks = dict(zip(where, chosen_kinds, strict=True))
@@ -274,11 +281,22 @@ def choose_marks(line: _Line, places: list[int], right_to_left: bool, left_to_ri
                     grade = _grade(line, marks, drawn, right_to_left, left_to_right_page, turned)
                     if grade > best:
                         best, chosen = grade, (marks, drawn, turned)
-        # Both viewers right but for the spaces PDFium moves is as far as marks go here; and a
-        # line two marks do nothing for is one only other means would mend (see the docstring).
-        if (best[0] >= 1 and best[1] == 1) or (count == 2 and best == start):
+                        if best == (2, 1) or _as_far_as_it_goes(line, best, kinds):
+                            return chosen
+        # Both viewers right but for the spaces PDFium moves is as far as marks go here; and where
+        # a second or third mark did nothing, another will not either (a bracket poppler reads as
+        # drawn, a phrase only the word order mends): the search ends. (Marks come in pairs: a
+        # number between two punctuation marks takes one on each side.)
+        if (best[0] >= 1 and best[1] == 1) or (count >= 2 and best == before):
             break
     return chosen
+
+
+def _as_far_as_it_goes(line: _Line, best: tuple[int, int], kinds: tuple[str, ...]) -> bool:
+    """PDFium reads an Arabic line with a mirrored glyph exactly: poppler cannot too, since PDFium
+    reads a mirrored glyph right there only as its shape (it mirrors back), poppler only as the
+    character, and no RLM changes either."""
+    return best == (2, 0) and bool(line.mirrored) and kinds == (RLM,)
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -487,16 +505,17 @@ def plans(document, right_to_left: bool) -> dict[tuple[int, float, float], Plann
     whose line viewers would read out of order, for every line that needs it."""
     found: dict[tuple[int, float, float], Planned] = {}
     for page_index, page in enumerate(document.pages):
-        lines = list(_lines(page._page_box))
-        letters = [(box.text, box.style["direction"]) for line in lines for box in _text_boxes(line)]
-        balance = sum(1 if unicodedata.bidirectional(c) == "L" else -1 for text, _ in letters for c in text
-                      if unicodedata.bidirectional(c) in ("L", "R", "AL"))
-        left_to_right_page = balance >= 0  # poppler's primaryLR: as many L letters as R
-        for line in lines:
-            drawn = [box for box in _text_boxes(line) if getattr(box, "bidi_drawn", False) and box.text]
+        lines = [(line, list(_text_boxes(line))) for line in _lines(page._page_box)]
+        left_to_right_page = None
+        for line, boxes in lines:
+            drawn = [box for box in boxes if getattr(box, "bidi_drawn", False) and box.text]
             if not drawn or not any(hasattr(box, "bidi_glyphs") or box.style["direction"] != line.style["direction"]
                                     for box in drawn):
                 continue
+            if left_to_right_page is None:
+                # poppler's primaryLR: at least as many L letters on the page as R ones
+                text = "".join(box.text for _, page_boxes in lines for box in page_boxes)
+                left_to_right_page = len(_LATIN.findall(text)) >= len(_RIGHT_TO_LEFT.findall(text))
             _plan_line(drawn, page_index, right_to_left, left_to_right_page, line.style["direction"] == "rtl", found)
     return found
 
