@@ -33,11 +33,15 @@ test-tools: .cache/pdfjs/node_modules/pdfjs-dist/package.json .cache/ace/node_mo
 bench: setup bench-tools
 	$(BIN)/python bench/run.py
 
-# pandoc is only for comparison: installed when run as root on Debian or Ubuntu, else skipped.
+# pandoc and Typst are only for comparison: pandoc installed when run as root on Debian or Ubuntu,
+# Typst (typst-py) in bench's own venv under .cache/bench; either is skipped when it cannot be had.
 bench-tools:
 	@command -v pandoc >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pandoc >/dev/null; } || \
 		echo "pandoc not installed: the pandoc comparison will be skipped (apt-get install pandoc)"
+	@[ -x .cache/bench/typst/bin/python ] || { python3 -m venv .cache/bench/typst && \
+		.cache/bench/typst/bin/pip install -q typst==0.15.2; } || \
+		echo "Typst not installed: the Typst comparison will be skipped"
 
 lint: setup
 	$(BIN)/ruff check publisher tests

@@ -1,4 +1,5 @@
-"""`make bench`: publisher's speed beside bare WeasyPrint and pandoc, as ratios, on this machine.
+"""`make bench`: publisher's speed beside bare WeasyPrint, pandoc and Typst, as ratios, on this
+machine, and the size of the EPUBs archives store.
 
     python bench/run.py [--articles 60] [--volume 400] [--out bench/results]
 
@@ -53,6 +54,67 @@ book = Publication(title="Volume", articles=tuple(articles), kind="book", option
 pdf = render_pdf(compose(book, part=Part(front=True, contents=tuple((a, None) for a in articles))), book)
 Path(sys.argv[2]).write_bytes(pdf.data)
 """
+
+
+# Typst, for PDF alone, as a reference (bench's own environment, never a dependency: make bench-tools).
+TYPST_PYTHON = ROOT / ".cache" / "bench" / "typst" / "bin" / "python"
+TYPST = """
+import sys
+from pathlib import Path
+import typst
+sources, out, fonts = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+for source in sorted(sources.glob("*.typ")):
+    typst.compile(str(source), output=str(out / (source.stem + ".pdf")), font_paths=[fonts])
+"""
+
+
+def _typst_source(record: dict) -> str:
+    """An article as Typst: its text as string literals (never markup), in Amiri, right to left,
+    justified, on A4: what a user who picked Typst for PDF alone would write."""
+    def literal(text: str) -> str:
+        return '#"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    paragraphs = [p for p in record.get("content", "").split("\n") if p.strip()]
+    return "\n".join([
+        '#set page(paper: "a4", margin: 2cm)',
+        '#set text(font: "Amiri", lang: "ar", dir: rtl, size: 11pt)',
+        "#set par(justify: true)",
+        f"#heading(level: 1)[{literal(record.get('title', ''))}]",
+        "", *(literal(p) + "\n" for p in paragraphs)])
+
+
+def _typst(export: Path, work: Path, runs: int, bare: float, ours: float) -> dict:
+    """Typst on the same articles, one process, one core."""
+    if not TYPST_PYTHON.is_file():
+        return {"typst": "not installed (make bench-tools)"}
+    folder, out = work / "typst-in", work / "typst-out"
+    folder.mkdir()
+    out.mkdir()
+    for number, line in enumerate(export.read_text(encoding="utf-8").splitlines()):
+        (folder / f"{number:04d}.typ").write_text(_typst_source(json.loads(line)), encoding="utf-8")
+    version = subprocess.run([TYPST_PYTHON, "-c", "import typst; print(typst.__version__)"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    seconds = best_of(runs, lambda i: timed([TYPST_PYTHON, "-c", TYPST, folder, out, ROOT / "fonts"]))
+    return {"version": version, "seconds": round(seconds, 2),
+            "bare_weasyprint_ratio_to_typst": round(bare / seconds, 2),
+            "publisher_1_worker_ratio_to_typst": round(ours / seconds, 2)}
+
+
+def _epub_sizes(work: Path) -> dict:
+    """What archives store: the seed's EPUB and every corpus record's, in bytes."""
+    seed = ROOT / "articles" / "000_96635321e4ee60bd.txt"
+    out = work / "epub-sizes"
+    sizes: dict = {}
+    if seed.is_file():
+        subprocess.run([*PUBLISHER, "build", seed, "--out", out / "seed", "-f", "epub", "-q"], check=True, cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sizes["seed_bytes"] = sum(p.stat().st_size for p in (out / "seed").glob("*.epub"))
+    if CORPUS.is_file():
+        subprocess.run([*PUBLISHER, "batch", CORPUS, "--out", out / "corpus", "-f", "epub", "-q"], check=True,
+                       cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        epubs = list((out / "corpus").glob("*.epub"))
+        sizes.update({"corpus_epubs": len(epubs), "corpus_mb": round(sum(p.stat().st_size for p in epubs) / 1e6, 1)})
+    return sizes
 
 
 def articles(folder: Path, count: int) -> Path:
@@ -124,6 +186,8 @@ def main() -> int:
             seconds = batch(jobs)
             scaling[str(jobs)] = {"seconds": round(seconds, 2), "ratio_to_1_worker": round(seconds / one, 3)}
         results["workers"] = scaling
+        results["typst"] = {"articles": args.articles, **_typst(export, work, args.runs, bare, one)}
+        results["epub_size"] = _epub_sizes(work)
 
         small = articles(work, args.epub_articles)
         both = batch(2, ("pdf", "epub"), small)
