@@ -177,9 +177,9 @@ def _drawn(ops: list[_Op], widths: dict[int, float]) -> tuple[list[text_plan.Dra
     return drawn, pen
 
 
-def _written(placed: list[text_plan.Placed], end: float) -> bytes:
-    """The TJ array drawing `placed`, its pen ending at `end`."""
-    out, pen = [], 0.0
+def _drawing(placed: list[text_plan.Placed], pen: float) -> tuple[list[bytes], float]:
+    """The items of a TJ array drawing `placed` with the pen at `pen`, and where the pen ends."""
+    out = []
     for item in placed:
         move = round(pen - item.origin, 3)
         if move:
@@ -187,6 +187,12 @@ def _written(placed: list[text_plan.Placed], end: float) -> bytes:
             pen -= move
         out.append(b"<%04x>" % item.code)
         pen += item.advance
+    return out, pen
+
+
+def _written(placed: list[text_plan.Placed], end: float) -> bytes:
+    """The TJ array drawing `placed`, its pen ending at `end`."""
+    out, pen = _drawing(placed, 0.0)
     move = round(pen - end, 3)
     if move:
         out.append(tj.number(move))
@@ -402,13 +408,8 @@ def _written_in_pieces(font: text_plan.Font, placed: list[text_plan.Placed], end
                 parts.append(tj.number(move))
             pen = key
             parts.append(b"<%04x>" % blank)
-        for item in placed[start:stop]:
-            move = round(pen - item.origin, 3)
-            if move:
-                parts.append(tj.number(move))
-                pen -= move
-            parts.append(b"<%04x>" % item.code)
-            pen += item.advance
+        drawing, pen = _drawing(placed[start:stop], pen)
+        parts += drawing
         if parts:
             lines.append(parts)
     move = round(pen - end, 3)
