@@ -133,7 +133,9 @@ def _checksum(data: bytes) -> int:
 
 def append_glyphs(data: bytes, start: int, added: list[Added]) -> bytes:
     """The program with `added` as glyphs start, start + 1, ...; glyphs between its last one and
-    `start` are empty. Glyph ids below `start` keep their outlines and metrics."""
+    `start` are empty. Glyph ids below `start` keep their outlines and metrics. (The tables of the
+    glyphs already there are copied as bytes, not read glyph by glyph: a cut WeasyPrint embeds
+    keeps every id of the font, thousands of them, and only the added ones are new.)"""
     tables = _tables(data)
     if b"glyf" not in tables or b"loca" not in tables:
         raise NotTrueType("the font has no TrueType outlines")
@@ -141,13 +143,9 @@ def append_glyphs(data: bytes, start: int, added: list[Added]) -> bytes:
     if start < count or start + len(added) > 0xFFFF:
         raise ValueError(f"cannot add {len(added)} glyphs at {start} to a font of {count}")
     glyphs = _Glyphs(tables)
-    offsets = glyphs.offsets[:count + 1]
-    metrics = _metrics(tables, count)
-    glyf = [tables[b"glyf"][:offsets[-1]]]
-    end = offsets[-1]
+    end = glyphs.offsets[count]
     padding = start - count
-    offsets += [end] * padding
-    metrics += [(0, 0)] * padding
+    records, lefts = [], []
     most_points, most_contours, most_components, deepest = 0, 0, 0, 0
     for glyph in added:
         record, left = _composite(glyphs, glyph.components)
@@ -155,24 +153,42 @@ def append_glyphs(data: bytes, start: int, added: list[Added]) -> bytes:
             points, contours, _, depth = zip(*(glyphs.size(g) for g, _, _ in glyph.components), strict=True)
             most_points, most_contours = max(most_points, sum(points)), max(most_contours, sum(contours))
             most_components, deepest = max(most_components, len(glyph.components)), max(deepest, max(depth) + 1)
-        glyf.append(record)
-        end += len(record)
-        offsets.append(end)
-        metrics.append((glyph.advance, left))
-    total = len(metrics)
+        records.append(record)
+        lefts.append(left)
+    new_offsets = [end] * padding
+    position = end
+    for record in records:
+        position += len(record)
+        new_offsets.append(position)
+    total = count + padding + len(added)
 
     head = bytearray(tables[b"head"])
-    long_loca = end > 0x1FFFE or any(offset % 2 for offset in offsets)
+    was_long = struct.unpack_from(">h", head, 50)[0] != 0
+    # The glyphs already there fit the format they came in; only the added ones may need the long one.
+    long_loca = was_long or position > 0x1FFFE or any(offset % 2 for offset in new_offsets)
     struct.pack_into(">h", head, 50, 1 if long_loca else 0)
     struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, set below
     tables[b"head"] = bytes(head)
-    tables[b"glyf"] = b"".join(glyf)
-    tables[b"loca"] = (struct.pack(f">{len(offsets)}I", *offsets) if long_loca
-                       else struct.pack(f">{len(offsets)}H", *[offset >> 1 for offset in offsets]))
-    tables[b"hmtx"] = struct.pack(f">{2 * total}H", *[value & 0xFFFF for pair in metrics for value in pair])
+    tables[b"glyf"] = tables[b"glyf"][:end] + b"".join(records)
+    if long_loca == was_long:
+        loca = tables[b"loca"][:(count + 1) * (4 if long_loca else 2)]
+    else:  # short to long: the glyphs already there are read once
+        loca = struct.pack(f">{count + 1}I", *glyphs.offsets[:count + 1])
+    tables[b"loca"] = loca + (struct.pack(f">{len(new_offsets)}I", *new_offsets) if long_loca
+                              else struct.pack(f">{len(new_offsets)}H", *[offset >> 1 for offset in new_offsets]))
+    long_count = struct.unpack_from(">H", tables[b"hhea"], 34)[0]
+    hmtx = tables[b"hmtx"]
+    # Every glyph gets a long metric (advance, bearing): those past the old numberOfHMetrics take
+    # the last advance, as they had it.
+    last = struct.unpack_from(">H", hmtx, 4 * (long_count - 1))[0] if long_count else 0
+    bearings = struct.unpack_from(f">{count - long_count}h", hmtx, 4 * long_count) if count > long_count else ()
+    tail = struct.pack(f">{2 * len(bearings)}H", *[value for bearing in bearings for value in (last, bearing & 0xFFFF)])
+    added_metrics = [0, 0] * padding + [value for glyph, left in zip(added, lefts, strict=True)
+                                        for value in (glyph.advance & 0xFFFF, left & 0xFFFF)]
+    tables[b"hmtx"] = hmtx[:4 * long_count] + tail + struct.pack(f">{len(added_metrics)}H", *added_metrics)
     hhea = bytearray(tables[b"hhea"])
     struct.pack_into(">H", hhea, 34, total)
-    struct.pack_into(">H", hhea, 10, max(struct.unpack_from(">H", hhea, 10)[0], *(a for a, _ in metrics)))
+    struct.pack_into(">H", hhea, 10, max(struct.unpack_from(">H", hhea, 10)[0], *(g.advance for g in added)))
     tables[b"hhea"] = bytes(hhea)
     maxp = bytearray(tables[b"maxp"])
     struct.pack_into(">H", maxp, 4, total)
