@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ctypes
 import re
+import subprocess
+import sys
 import unicodedata
 import zipfile
 from collections import Counter
@@ -25,7 +27,7 @@ import yaml
 from engines import extract
 from lxml import etree
 
-from conftest import FIXTURES, needs_poppler, publisher
+from conftest import FIXTURES, ROOT, needs_poppler, publisher
 
 CASES = yaml.safe_load((FIXTURES / "bidi.yml").read_text(encoding="utf-8"))
 BY_ID = {case["id"]: case for case in CASES}
@@ -285,3 +287,37 @@ def test_epub_css_says_no_direction(built):
                 if name.endswith(".css"):
                     css = archive.read(name).decode()
                     assert not re.search(r"(^|[;{\s])(direction|unicode-bidi)\s*:", css), name
+
+
+_RENDER = """
+import sys
+from pathlib import Path
+from publisher.layouts import compose
+from publisher.model import Options, Publication
+from publisher.outputs.pdf import render_pdf
+from publisher.sources import read
+for source in sys.argv[2:]:
+    article = next(iter(read(Path(source))))
+    publication = Publication(kind="article", title=article.title, articles=(article,), options=Options())
+    data = render_pdf(compose(publication), publication).data
+Path(sys.argv[1]).write_bytes(data)  # the last one's
+"""
+
+
+def test_marks_do_not_hang_on_what_was_built_before(tmp_path):
+    """The same article gives the same bytes rendered alone and after another in one process
+    (text_bidi caches line shapes across articles: a shape must never depend on the first
+    character of its kind a process met; here a no-break space before harakat)."""
+    first = tmp_path / "first.md"
+    first.write_text("---\ntitle: أول\nlang: ar\n---\n\nبلغت النسبة 5\u00a0% في عام 2026 حسب التقرير.\n",
+                     encoding="utf-8")
+    second = tmp_path / "second.md"
+    lines = ["موعدٌ 2026 \u00a0% «قال» قالَ 1963، نسبةُ", "1963، \u00a0% 20-11-2026 ارتفعَ إنّ",
+             "(IBM) ارتفعَ 2026 \u00a0% كتابًا \u00a0%", "(IBM) ارتفعَ كتابًا (ناسا) \u00a0%",
+             "السعرُ السعرُ \u00a0% (IBM) 2026"]
+    second.write_text("---\ntitle: ثانٍ\nlang: ar\n---\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    for name, sources in (("together.pdf", [first, second]), ("alone.pdf", [second])):
+        run = subprocess.run([sys.executable, "-c", _RENDER, str(tmp_path / name), *map(str, sources)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert run.returncode == 0, run.stderr
+    assert (tmp_path / "together.pdf").read_bytes() == (tmp_path / "alone.pdf").read_bytes()

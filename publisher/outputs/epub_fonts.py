@@ -83,8 +83,15 @@ def characters_by_face(documents: list[str], stylesheet: str,
     return {face: chars for face, chars in found.items() if any(not char.isspace() for char in chars)}
 
 
+# What generated content may set, where the cascade does not spell it out.
+_DIGITS = "0123456789٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹."
+_QUOTES = "\"'“”‘’«»‹›„‚"
+_MARKERS = {"disc": "•", "circle": "◦", "square": "▪", "none": ""}
+
+
 def _walk(root, style_for, by_family, found) -> None:
-    """Every element's text, its tails and its ::before and ::after content, to their faces."""
+    """Every element's text, its tails, its ::before and ::after content and its list marker, to
+    their faces."""
     stack = [(root, None)]
     while stack:
         element, parent_style = stack.pop()
@@ -97,17 +104,39 @@ def _walk(root, style_for, by_family, found) -> None:
             continue
         if element.text:
             _assign(element.text, style, by_family, found)
+        if "list-item" in style["display"]:
+            marker = style_for(element, "marker")
+            kind = style["list_style_type"]
+            text = _MARKERS.get(kind, _DIGITS) if isinstance(kind, str) else "".join(map(str, kind))
+            _assign(text, style if marker is None else marker, by_family, found)
         for pseudo in ("before", "after"):
             pseudo_style = style_for(element, pseudo)
             if pseudo_style is not None:
-                content = pseudo_style["content"]
-                for kind, value in content if isinstance(content, (list, tuple)) else ():
-                    if kind == "string":
-                        _assign(value, pseudo_style, by_family, found)
+                _assign(_generated(element, pseudo_style["content"]), pseudo_style, by_family, found)
         for child in element:
             stack.append((child, style))
             if child.tail:
                 _assign(child.tail, style, by_family, found)
+
+
+def _generated(element, content) -> str:
+    """The characters a ::before or ::after `content` may set: its strings, the attributes it
+    reads, and, for quotes and counters, every quotation mark and digit it could be."""
+    if not isinstance(content, (list, tuple)):
+        return ""
+    text = []
+    for kind, value in content:
+        if kind == "string":
+            text.append(value)
+        elif kind == "quote":
+            text.append(_QUOTES)
+        elif kind.startswith("counter"):
+            text.append(_DIGITS + "".join(v for v in (value if isinstance(value, (list, tuple)) else ())
+                                          if isinstance(v, str)))
+        elif kind.startswith("attr"):
+            name = value[0] if isinstance(value, (list, tuple)) and value else value
+            text.append(element.get(name, "") if isinstance(name, str) else "")
+    return "".join(text)
 
 
 def _assign(text: str, style, by_family, found) -> None:

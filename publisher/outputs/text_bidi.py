@@ -268,8 +268,9 @@ def choose_marks(line: _Line, places: list[int], right_to_left: bool, left_to_ri
     most used viewer: Chrome, Edge), and poppler too if it can; no marks if none do better."""
     variants = [(drawn, turned) for drawn in ((False, True) if line.mirrored else (False,))
                 for turned in ((False, True) if line.runs != ((), ()) else (False,))]
-    best, chosen = max((_grade(line, {}, drawn, right_to_left, left_to_right_page, turned), ({}, drawn, turned))
-                       for drawn, turned in variants)
+    # On a tie, the line as drawn: words not cut into pieces, mirrored glyphs as the characters.
+    best, _, _, chosen = max((_grade(line, {}, drawn, right_to_left, left_to_right_page, turned), not turned,
+                              not drawn, ({}, drawn, turned)) for drawn, turned in variants)
     if (best[0] >= 1 and best[1] == 1) or _as_far_as_it_goes(line, best, kinds) or len(places) > MAX_PLACES:
         return chosen
     for count in range(1, MAX_MARKS + 1):
@@ -366,15 +367,20 @@ def _tokens(visual: list[str], right_to_left: bool) -> list[str]:
     return tokens
 
 
-_REPRESENTATIVES: dict[tuple[str, str], str] = {}
+# One character for each kind both viewers (and the grading) treat alike: what a line's shape is
+# cached by. Fixed, so that the marks chosen never hang on which article a process built first.
+_REPRESENTATIVES = {("R", "R", False, False): "\u0628", ("L", "L", False, False): "a",
+                    ("W", "#", False, False): "1", ("W", "N", False, True): "\u064e",
+                    ("N", "N", False, False): "!", ("W", "N", True, False): "\u00a0"}
 
 
 def _representative(char: str) -> str:
-    """One character for all those both viewers treat alike (a bracket, a space and a mark stand
-    for themselves): what a line's shape is cached by."""
+    """The character `char` is cached as: a bracket, a space and a mark stand for themselves, as
+    does any character of a kind not listed."""
     if char in _MIRRORED or char == " " or char in MARKS:
         return char
-    return _REPRESENTATIVES.setdefault((_pdfium_class(char), _poppler_type(char)), char)
+    key = (_pdfium_class(char), _poppler_type(char), char.isspace(), unicodedata.category(char) == "Mn")
+    return _REPRESENTATIVES.get(key, char)
 
 
 def _alike(tokens: list[str], logical: list[int], before: int, after: int) -> bool:
@@ -446,10 +452,19 @@ def install() -> None:
 
     def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
         emojis = original(stream, textbox, text_overflow, block_ellipsis, matrix)
+        if not textbox.text.strip() or textbox.style["font_size"] < 1e-6:
+            return emojis  # what WeasyPrint does not draw (draw_first_line's own tests)
         textbox.bidi_drawn = True
+        first_line, _ = textbox.pango_layout.get_first_line()
+        fonts, run = set(), first_line.runs
+        while run != ffi.NULL:
+            fonts.add(run.data.item.analysis.font)
+            run = run.next
+        # A box drawn in two fonts is two runs of one Tm, which the text layer cannot tell apart
+        # by where they begin: its line is left as drawn.
+        textbox.bidi_fonts = len(fonts)
         drawn_text = textbox.pango_layout.text
         if _NOT_PLAIN[textbox.style["direction"]].search(drawn_text):
-            first_line, _ = textbox.pango_layout.get_first_line()
             starts = {}
             offset = 0
             for index, char in enumerate(drawn_text):
@@ -508,9 +523,9 @@ def plans(document, right_to_left: bool) -> dict[tuple[int, float, float], Plann
         lines = [(line, list(_text_boxes(line))) for line in _lines(page._page_box)]
         left_to_right_page = None
         for line, boxes in lines:
-            drawn = [box for box in boxes if getattr(box, "bidi_drawn", False) and box.text]
+            drawn = [box for box in boxes if getattr(box, "bidi_drawn", False)]
             if not drawn or not any(hasattr(box, "bidi_glyphs") or box.style["direction"] != line.style["direction"]
-                                    for box in drawn):
+                                    for box in drawn) or any(box.bidi_fonts > 1 for box in drawn):
                 continue
             if left_to_right_page is None:
                 # poppler's primaryLR: at least as many L letters on the page as R ones

@@ -295,7 +295,7 @@ class _Recoding:
             self.edges[id(stream)][ops[0].line] = text_order.Edges(spoken[0].char, spoken[-1].char, right_to_left)
         body = None
         if bidi is not None and bidi.pieces:
-            body = _written_in_pieces(font, placed, end, bidi, bidi_marks)
+            body = _written_in_pieces(font, placed, end, bidi)
         if body is None:
             body = _written(placed, end)
         # Every code goes in the first operator, drawn at the run's own baseline (marks carry their
@@ -364,7 +364,7 @@ class _Recoding:
 
 
 def _written_in_pieces(font: text_plan.Font, placed: list[text_plan.Placed], end: float,
-                       plan: text_bidi.Planned, marks: set[int]) -> bytes | None:
+                       plan: text_bidi.Planned) -> bytes | None:
     """The TJ lines drawing `placed` (as _written does), each run of words text_bidi marked cut
     into one TJ a word. PDFium makes a text object of each TJ and sorts a line's objects by where
     they begin before it reverses the runs of a right-to-left line (cpdf_textpage.cpp,
@@ -373,14 +373,15 @@ def _written_in_pieces(font: text_plan.Font, placed: list[text_plan.Placed], end
     then moves on to its word. The words are drawn where they were, in the order they were, so
     pdf.js, which takes a space as a move (not a break), and poppler read the line as before.
     None when the codes do not account for the box's characters one by one (kashida's tatweels)."""
-    spoken = [index for index, item in enumerate(placed) if item.code not in marks]
+    # (By character: the RLM after a line's opening hyphen is a mark too.)
+    spoken = [index for index, item in enumerate(placed) if item.char not in text_bidi.MARKS]
     if len(spoken) != plan.characters:
         return None
     at = [*spoken, len(placed)]
 
     def before(place: int) -> int:  # the index in `placed` of the box's character at `place`, its marks first
         index = at[place]
-        while index > 0 and placed[index - 1].code in marks:
+        while index > 0 and placed[index - 1].char in text_bidi.MARKS:
             index -= 1
         return index
 
@@ -406,7 +407,7 @@ def _written_in_pieces(font: text_plan.Font, placed: list[text_plan.Placed], end
             move = round(pen - key, 3)
             if move:
                 parts.append(tj.number(move))
-            pen = key
+                pen -= move
             parts.append(b"<%04x>" % blank)
         drawing, pen = _drawing(placed[start:stop], pen)
         parts += drawing
