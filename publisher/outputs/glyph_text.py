@@ -58,13 +58,14 @@ def _shaped(path: str, word: str) -> tuple[tuple[int, ...], tuple[tuple[int, tup
     # the text layer gives it a code of its own (a Persian word keeps its ZWNJ when copied).
     buffer.flags = hb.BufferFlags.REMOVE_DEFAULT_IGNORABLES
     hb.shape(hb_font(path), buffer, {})
+    infos = buffer.glyph_infos  # (a new list of new objects at each reading: read once)
     groups: list[tuple[int, list[int]]] = []
-    for index, info in enumerate(buffer.glyph_infos):
+    for index, info in enumerate(infos):
         if groups and groups[-1][0] == info.cluster:
             groups[-1][1].append(index)
         else:
             groups.append((info.cluster, [index]))
-    return (tuple(info.codepoint for info in buffer.glyph_infos),
+    return (tuple(info.codepoint for info in infos),
             tuple((start, tuple(indices)) for start, indices in groups))
 
 
