@@ -42,8 +42,9 @@ a line into pieces, its words whole.
 
 What neither mends is left as the viewers read it: a Latin word cut by punctuation into runs (a
 URL, 120km/h) in PDFium; in poppler, the Latin and digits of a line on a page it takes for left to
-right. A line whose source has its own direction marks is left alone too: they draw no glyph, and
-what viewers make of them is not played here.
+right. A line whose source has its own direction marks is left alone too (they draw no glyph, and
+what viewers make of them is not played here), and so is a line with a box drawn in two fonts (the
+text layer could not tell its two runs apart, and half a plan is worse than none).
 
 The line's glyphs are read from Pango while WeasyPrint draws them (its layouts are freed right
 after), for the boxes whose order is not plain: see install.
