@@ -168,12 +168,18 @@ def text_width(text: str, role: str, size_pt: float, weight: int = 400, lang: st
 
 
 @cache
-def _coverage() -> frozenset[int]:
+def face_unicodes(face: Face) -> frozenset[int]:
+    """The characters a bundled face has a glyph for."""
     import uharfbuzz as hb
 
+    return frozenset(hb.Face(_face_data(face)).unicodes)
+
+
+@cache
+def _coverage() -> frozenset[int]:
     covered: set[int] = set()
     for family in families():
-        covered.update(hb.Face(_face_data(family.faces[0])).unicodes)
+        covered.update(face_unicodes(family.faces[0]))
     return frozenset(covered)
 
 

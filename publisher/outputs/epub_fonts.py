@@ -15,7 +15,6 @@ any other URL is refused (article text is data).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 
@@ -24,13 +23,6 @@ from publisher import fonts
 # The @font-face rules fonts.font_face_css writes, one a line: styling needs no fonts loaded.
 _FONT_FACE = re.compile(r"^@font-face \{.*\}$", re.MULTILINE)
 _LINK = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*/>")
-
-
-@functools.cache
-def _covered(face: fonts.Face) -> frozenset[int]:
-    import uharfbuzz as hb
-
-    return frozenset(hb.Face(face.path.read_bytes()).unicodes)
 
 
 def _matched(candidates: list[fonts.Face], weight: int, italic: bool) -> fonts.Face | None:
@@ -154,6 +146,6 @@ def _assign(text: str, style, by_family, found) -> None:
             continue
         code = ord(char)
         for face in faces:
-            if code in _covered(face):
+            if code in fonts.face_unicodes(face):
                 found[face].add(char)
                 break

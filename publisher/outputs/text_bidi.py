@@ -133,8 +133,7 @@ def pdfium_reading(chars: list[str], right_to_left: bool) -> list[tuple[int, str
             runs[-1][1].append(index)
         else:
             runs.append([kind, [index]])
-    strong_r = sum(1 for kind, _ in runs if kind == "R")
-    if right_to_left or (strong_r and strong_r >= sum(1 for kind, _ in runs if kind == "L")):
+    if _line_right_to_left([kind for kind, _ in runs], right_to_left):
         runs.reverse()
         mode = "R"
     else:
@@ -192,10 +191,6 @@ class _Line(NamedTuple):
     # Runs drawn left to right, then runs drawn right to left, that hold several words: where each
     # word begins (the first: where the run begins), then where the run ends.
     runs: tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]] = ((), ())
-
-
-def _spoken(chars) -> list[str]:
-    return [char for char in chars if char not in MARKS]
 
 
 def _grade(line: _Line, marks: dict[int, str], drawn: bool, right_to_left: bool,
@@ -257,12 +252,19 @@ def pdfium_right_to_left(chars: list[str], right_to_left: bool) -> bool:
     if right_to_left:
         return True
     kinds = [_pdfium_class(char) for char in chars]
-    runs = [kind for index, kind in enumerate(kinds) if index == 0 or kinds[index - 1] != kind]
-    return runs.count("R") > 0 and runs.count("R") >= runs.count("L")
+    return _line_right_to_left([kind for index, kind in enumerate(kinds) if index == 0 or kinds[index - 1] != kind],
+                               False)
+
+
+def _line_right_to_left(run_kinds: list[str], right_to_left: bool) -> bool:
+    """CFX_BidiString: right to left when the document says so, else when the line has R runs, at
+    least as many as L runs."""
+    strong_r = run_kinds.count("R")
+    return right_to_left or (strong_r > 0 and strong_r >= run_kinds.count("L"))
 
 
 def choose_marks(line: _Line, places: list[int], right_to_left: bool, left_to_right_page: bool,
-                 kinds: tuple[str, ...] = (RLM, LRM)) -> tuple[dict[int, str], bool, bool]:
+                 kinds: tuple[str, ...]) -> tuple[dict[int, str], bool, bool]:
     """The fewest marks, at `places` (indices into the visual order), whether mirrored glyphs
     stand for their shape, and whether runs of words against the line are drawn for PDFium to
     meet in reverse order, that make PDFium read the line as written as nearly as it can (the

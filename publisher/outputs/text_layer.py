@@ -227,17 +227,17 @@ class _Recoding:
 
         # Lines viewers would read out of order: the marks and characters that mend them, by page
         # and where each box's Tm puts it (text_bidi).
-        self.bidi = text_bidi.plans(document, right_to_left)
+        plans = text_bidi.plans(document, right_to_left)
         pages = [item for item in pdf.objects if isinstance(item, dict) and item.get("Type") == "/Page"]
-        self.page_of = {int(page["Contents"].split()[0]): number for number, page in enumerate(pages)
-                        if isinstance(page.get("Contents"), (bytes, str))}
+        page_of = {int(page["Contents"].split()[0]): number for number, page in enumerate(pages)
+                   if isinstance(page.get("Contents"), (bytes, str))}
         for number, item in enumerate(pdf.objects):
             if isinstance(item, pydyf.Stream) and any(isinstance(x, bytes) and x.endswith(b"TJ") for x in item.stream):
-                page = self.page_of.get(number)
+                page = page_of.get(number)
                 for run in _runs(item):
                     bidi = None
-                    if self.bidi and run.origin is not None and page is not None:
-                        bidi = self.bidi.get((page, round(run.origin[0], 2), round(run.origin[1], 2)))
+                    if plans and run.origin is not None and page is not None:
+                        bidi = plans.get((page, round(run.origin[0], 2), round(run.origin[1], 2)))
                     self._recode(item, run.ops, run.rises, bidi)
 
     def _recode(self, stream, ops: list[_Op], rises: list[int], bidi: text_bidi.Planned | None = None) -> None:
