@@ -242,7 +242,12 @@ def _font_context(lang: str, nastaliq: bool) -> dict[str, Any]:
 
 def nastaliq(layout: Layout, options) -> bool:
     """Whether Urdu is set in Nastaliq: --urdu-face, else the layout's default, else yes."""
-    return (options.urdu_face or str(layout.merged_defaults().get("urdu_face", "")) or "nastaliq") == "nastaliq"
+    return _setting(layout, options, "urdu_face", "nastaliq") == "nastaliq"
+
+
+def _setting(layout: Layout, options, name: str, default: str | None = None) -> str | None:
+    """An option as given, else the layout's default for it (layout.toml), else `default`."""
+    return getattr(options, name) or str(layout.merged_defaults().get(name, "")) or default
 
 
 @dataclass(frozen=True)
@@ -272,7 +277,7 @@ class Composer:
         """Whether its PDF is rendered in parts and joined (books)."""
         return self.publication.kind == "book"
 
-    @property
+    @cached_property
     def faces(self):
         """The bundled faces its text may be set in (what its EPUB carries): those for every
         language and those of its articles' languages."""
@@ -335,7 +340,7 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         page = page_settings(layout, options)
     # Persian is dated by the Solar Hijri calendar unless asked otherwise; Arabic and the rest by
     # the Gregorian one, with Hijri (Umm al-Qura) beside it where a layout or --calendar says.
-    calendar = options.calendar or str(layout.merged_defaults().get("calendar", "")) or (
+    calendar = _setting(layout, options, "calendar") or (
         "persian" if publication.lang.split("-")[0] == "fa" else "gregorian")
     in_nastaliq = nastaliq(layout, options)
     chosen = [
@@ -398,7 +403,7 @@ def compose(publication, target: str = "print", part: Part | None = None, layout
         dates=lambda value, lang: _dates(value, lang, publication.digits, calendar),
         words=words.around_articles(publication.lang),
     )
-    justify = options.justify or str(layout.merged_defaults().get("justify", "")) or "spaces"
+    justify = _setting(layout, options, "justify", "spaces")
     return Document(html=html, assets=assets, css=css, page=page if target == "print" else None, justify=justify)
 
 
@@ -484,13 +489,13 @@ def _running_heads(publication, width_pt: float, in_nastaliq: bool = True) -> di
             "right": article}
 
 
-def epub_stylesheet(publication, layout: Layout, faces=None) -> str:
-    """The EPUB's stylesheet: @font-face rules for the faces it carries (`faces`: every one when
-    not given), then each layout's epub.css.j2."""
+def epub_stylesheet(publication, layout: Layout, faces) -> str:
+    """The EPUB's stylesheet: @font-face rules for the faces it carries (`faces`), then each
+    layout's epub.css.j2."""
     from publisher import fonts
 
     in_nastaliq = nastaliq(layout, publication.options)
-    carried = {face.family for face in (fonts.faces() if faces is None else faces)}
+    carried = {face.family for face in faces}
     context = {"digits": publication.digits, **_font_context(publication.lang, in_nastaliq)}
     # Only the languages whose faces the EPUB carries get rules of their own.
     context["own_fonts"] = {lang: names for lang, names in context["own_fonts"].items()

@@ -97,13 +97,6 @@ def _prefix_ids(root, prefix: str) -> None:
         link.set("href", f"#{prefix}-{link.get('href')[1:]}")
 
 
-def isolate_latin(root) -> None:
-    """Wrap each Latin run inside right-to-left text in <bdi dir="ltr">, so that the bidi
-    algorithm orders it, and the punctuation around it, as one unit (WeasyPrint resolves bidi per
-    text box: Kozea/WeasyPrint#1711)."""
-    isolate(root, "rtl")
-
-
 def isolate(root, direction: str) -> None:
     """Every opposite-direction phrase in the text of `root` (whose base direction is
     `direction`) tightly wrapped in a <bdi> with its own direction: Latin runs, URLs, telephone
@@ -143,7 +136,7 @@ def _inside(element, tags: frozenset[str]) -> bool:
     return any(ancestor.tag in tags for ancestor in element.iterancestors())
 
 
-def _wrap_text(element, slot: str, parent=None, *, direction: str = "rtl") -> list:
+def _wrap_text(element, slot: str, parent=None, *, direction: str) -> list:
     """Split the element's text (or tail) around the opposite-direction runs of text whose
     direction is `direction`, each run in a new <bdi dir=...>; the new elements."""
     runs_of, inner = (LATIN_RUN, "ltr") if direction == "rtl" else (ARABIC_RUN, "rtl")

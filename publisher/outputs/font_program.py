@@ -60,13 +60,20 @@ def _offsets(tables: dict[bytes, bytes]) -> list[int]:
 
 
 def _metrics(tables: dict[bytes, bytes], count: int) -> list[tuple[int, int]]:
+    long_count, last, bearings = _short_metrics(tables, count)
+    pairs = struct.unpack_from(f">{2 * long_count}h", tables[b"hmtx"])
+    metrics = list(zip([a & 0xFFFF for a in pairs[0::2]], pairs[1::2], strict=True))
+    return metrics + [(last, bearing) for bearing in bearings]
+
+
+def _short_metrics(tables: dict[bytes, bytes], count: int) -> tuple[int, int, tuple[int, ...]]:
+    """hmtx's numberOfHMetrics, the advance the glyphs past them share (the last long one), and
+    their left side bearings."""
     long_count = struct.unpack_from(">H", tables[b"hhea"], 34)[0]
     hmtx = tables[b"hmtx"]
-    pairs = struct.unpack_from(f">{2 * long_count}h", hmtx)
-    metrics = list(zip([a & 0xFFFF for a in pairs[0::2]], pairs[1::2], strict=True))
-    last = metrics[-1][0] if metrics else 0
+    last = struct.unpack_from(">H", hmtx, 4 * (long_count - 1))[0] if long_count else 0
     bearings = struct.unpack_from(f">{count - long_count}h", hmtx, 4 * long_count) if count > long_count else ()
-    return metrics + [(last, bearing) for bearing in bearings]
+    return long_count, last, bearings
 
 
 class _Glyphs:
@@ -176,12 +183,10 @@ def append_glyphs(data: bytes, start: int, added: list[Added]) -> bytes:
         loca = struct.pack(f">{count + 1}I", *glyphs.offsets[:count + 1])
     tables[b"loca"] = loca + (struct.pack(f">{len(new_offsets)}I", *new_offsets) if long_loca
                               else struct.pack(f">{len(new_offsets)}H", *[offset >> 1 for offset in new_offsets]))
-    long_count = struct.unpack_from(">H", tables[b"hhea"], 34)[0]
-    hmtx = tables[b"hmtx"]
     # Every glyph gets a long metric (advance, bearing): those past the old numberOfHMetrics take
     # the last advance, as they had it.
-    last = struct.unpack_from(">H", hmtx, 4 * (long_count - 1))[0] if long_count else 0
-    bearings = struct.unpack_from(f">{count - long_count}h", hmtx, 4 * long_count) if count > long_count else ()
+    long_count, last, bearings = _short_metrics(tables, count)
+    hmtx = tables[b"hmtx"]
     tail = struct.pack(f">{2 * len(bearings)}H", *[value for bearing in bearings for value in (last, bearing & 0xFFFF)])
     added_metrics = [0, 0] * padding + [value for glyph, left in zip(added, lefts, strict=True)
                                         for value in (glyph.advance & 0xFFFF, left & 0xFFFF)]

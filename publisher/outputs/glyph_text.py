@@ -73,18 +73,30 @@ def drawn_word(path: str, word: str) -> tuple[tuple[int, ...], Clusters]:
     """The glyphs of `word` in drawing order (left to right, as WeasyPrint writes them) and its
     clusters: the characters each group of glyphs stands for."""
     glyphs, groups = _shaped(path, word)
+    return glyphs, tuple((chars, indices) for chars, indices, _ in _clusters(word, groups))
+
+
+def _clusters(word: str, groups) -> list[tuple[str, tuple[int, ...], int]]:
+    """Each cluster of a shaped word: (its characters, its glyphs' indices, where it begins)."""
     starts = sorted({start for start, _ in groups})
     ends = dict(zip(starts, [*starts[1:], len(word)], strict=True))
-    return glyphs, tuple((word[start:ends[start]], indices) for start, indices in groups)
+    return [(word[start:ends[start]], indices, start) for start, indices in groups]
+
+
+@functools.cache
+def _ttfont(path: str):
+    """A bundled font file as fontTools reads it (lazily), once a process: its cmap, glyph order
+    and outlines for blank_glyphs and cmap_texts."""
+    from fontTools.ttLib import TTFont
+
+    return TTFont(path, lazy=True)
 
 
 @functools.cache
 def blank_glyphs(path: str) -> frozenset[int]:
     """The glyphs of a font that no character maps to and that draw and advance nothing
     (Nastaliq's spacing and placeholder glyphs): any one of them stands for any other in a match."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(path, lazy=True)
+    font = _ttfont(path)
     if "glyf" not in font:
         return frozenset()
     encoded = set(font.getBestCmap().values())
@@ -131,14 +143,14 @@ class Words:
             own = {index - start for index in added if start <= index < match.end()}
             if not own:
                 continue
-            glyphs, clusters = drawn_word(self.path, match.group())
+            word = match.group()
+            glyphs, groups = _shaped(self.path, word)
             glyphs = self._key(glyphs)
             if glyphs in self.by_glyphs:
                 continue
             kept: list[list] = []
-            starts = [start for start, _ in _shaped(self.path, match.group())[1]]
             pending: list[int] = []
-            for (chars, indices), first in zip(clusters, starts, strict=True):
+            for chars, indices, first in _clusters(word, groups):
                 chars = "".join(c for k, c in enumerate(chars, first) if k not in own)
                 if not chars:  # an inserted tatweel: drawn with its neighbour
                     if kept:
@@ -225,9 +237,7 @@ def probe_texts(path: str) -> dict[int, str]:
 def cmap_texts(path: str) -> dict[int, str]:
     """glyph id -> the character the font's cmap maps to it (the lowest, if several). Private use
     code points are no text: fonts give them to ligatures of marks (Tajawal's shadda + tanween)."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(path, lazy=True)
+    font = _ttfont(path)
     order = font.getGlyphOrder()
     ids = {name: index for index, name in enumerate(order)}
     texts: dict[int, str] = {}

@@ -149,6 +149,7 @@ def lengthened(path: str, word: str, at: int, count: int) -> int | None:
     return longer - advance
 
 
+@functools.lru_cache(maxsize=100_000)
 def _best_place(path: str, word: str) -> tuple[int, int] | None:
     """The word's best place that takes a tatweel: (priority, string index)."""
     for rank, at in places(word):
@@ -265,24 +266,27 @@ def lengthen(context, line, extra_width: float, font_path) -> float:
         return extra_width
     # Pango shapes the box's text whole: its width is measured, not summed from the words'.
     layouts = {}
-    while True:
-        growth = 0.0
-        for key, box_words in by_box.items():
-            box = box_words[0].box
-            text, inserted = _stretched_text(box, box_words)
-            layout = create_layout(text, box.style, context, max_width=None,
-                                   justification_spacing=box.justification_spacing)
-            first_line, _ = layout.get_first_line()
-            width, _ = line_size(first_line, box.style)
-            layouts[key] = (box, layout, width, text, inserted)
-            growth += width - box.width
-        if growth <= extra_width + 1e-6:
-            break
-        # Shaped whole, the text came out wider than its words: one tatweel fewer, where most are.
+
+    def measure(key: int) -> None:
+        box_words = by_box[key]
+        box = box_words[0].box
+        text, inserted = _stretched_text(box, box_words)
+        layout = create_layout(text, box.style, context, max_width=None,
+                               justification_spacing=box.justification_spacing)
+        first_line, _ = layout.get_first_line()
+        width, _ = line_size(first_line, box.style)
+        layouts[key] = (box, layout, width, text, inserted)
+
+    for key in by_box:
+        measure(key)
+    while sum(width - box.width for box, _, width, _, _ in layouts.values()) > extra_width + 1e-6:
+        # Shaped whole, the text came out wider than its words: one tatweel fewer, where most are;
+        # only that word's box is shaped again.
         widest = max((w for ws in by_box.values() for w in ws), key=lambda w: w.count)
         if not widest.count:
             return extra_width
         widest.count -= 1
+        measure(id(widest.box))
     deltas = {}
     for key, (box, layout, width, _text, inserted) in layouts.items():
         layout.deactivate()
@@ -290,13 +294,8 @@ def lengthen(context, line, extra_width: float, font_path) -> float:
         box.pango_layout = layout
         box.kashida = inserted  # the text layer's: these tatweels stand for no character
         box.width = width
-    _move(line, deltas)
+    _shift(line, lambda text_box: deltas.get(id(text_box), 0.0), 0.0)  # what follows each widened box
     return extra_width - sum(deltas.values())
-
-
-def _move(box, deltas: dict[int, float]) -> None:
-    """Shift what follows each widened box (its width already set)."""
-    _shift(box, lambda text_box: deltas.get(id(text_box), 0.0), 0.0)
 
 
 def _widen_spaces(context, line, spacing: float) -> None:
