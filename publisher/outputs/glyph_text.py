@@ -109,31 +109,28 @@ _BLANK = -1  # what every blank glyph is in a word's key
 
 
 class Words:
-    """Every Arabic run a font has set in this process, by its glyphs in drawing order (blank
-    glyphs all one)."""
+    """The Arabic runs one document sets in a font, by their glyphs in drawing order (blank glyphs
+    all one). Made for each document from shapes cached once a process: what a sequence of glyphs
+    reads as then depends on that document alone, never on the documents a process met before
+    (a book's part renders to the same bytes on any worker; kept.py relies on it). Of two runs
+    drawn alike, the first in code point order is taken."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, text: str = "", lengthened: tuple = ()):
         self.path = path
         self.blank = blank_glyphs(path) if path else frozenset()
         self.by_glyphs: dict[tuple[int, ...], Clusters] = {}
         self.plain_words: dict[tuple[int, ...], tuple[str, ...] | None] = {}
-        self.seen: set[str] = set()
+        for run in sorted(set(ARABIC_RUN.findall(text))):
+            glyphs, clusters = _keyed_word(path, run)
+            self.by_glyphs.setdefault(glyphs, clusters)
+        for lengthened_text, inserted in lengthened:
+            self._add_lengthened(lengthened_text, inserted)
 
     def _key(self, glyphs: tuple[int, ...]) -> tuple[int, ...]:
         blank = self.blank
         return tuple(_BLANK if glyph in blank else glyph for glyph in glyphs) if blank else glyphs
 
-    def add(self, text: str) -> None:
-        if len(self.seen) > 200_000:  # a long-lived worker: start again rather than grow
-            self.seen.clear()
-            self.by_glyphs.clear()
-            self.plain_words.clear()
-        for run in set(ARABIC_RUN.findall(text)) - self.seen:
-            self.seen.add(run)
-            glyphs, clusters = drawn_word(self.path, run)
-            self.by_glyphs.setdefault(self._key(glyphs), clusters)
-
-    def add_lengthened(self, text: str, inserted: tuple[int, ...]) -> None:
+    def _add_lengthened(self, text: str, inserted: tuple[int, ...]) -> None:
         """Words drawn with tatweels that kashida justification inserted (at `inserted` in
         `text`): each such tatweel's glyphs are drawn with the letter it lengthens and stand for
         no character, so that the text read back is the word as written."""
@@ -173,16 +170,24 @@ class Words:
         found = self.plain_words.get(glyphs, False)
         if found is False:
             clusters = self.by_glyphs.get(glyphs)
-            found = None if clusters is None or not all(
-                len(text) == 1 and len(indices) == 1 and unicodedata.category(text) != "Mn"
-                for text, indices in clusters) else tuple(text for text, _ in clusters)
+            found = None if clusters is None else _plain(clusters)
             self.plain_words[glyphs] = found
         return found
 
 
-@functools.cache
-def words_for(path: str) -> Words:
-    return Words(path)
+@functools.lru_cache(maxsize=200_000)
+def _keyed_word(path: str, run: str) -> tuple[tuple[int, ...], Clusters]:
+    """A run's glyphs as Words keys them (blank glyphs all one), and its clusters."""
+    glyphs, clusters = drawn_word(path, run)
+    blank = blank_glyphs(path)
+    return (tuple(_BLANK if glyph in blank else glyph for glyph in glyphs) if blank else glyphs), clusters
+
+
+@functools.lru_cache(maxsize=200_000)
+def _plain(clusters: Clusters) -> tuple[str, ...] | None:
+    if all(len(text) == 1 and len(indices) == 1 and unicodedata.category(text) != "Mn" for text, indices in clusters):
+        return tuple(text for text, _ in clusters)
+    return None
 
 
 # Glyph by glyph ---------------------------------------------------------------------------

@@ -214,11 +214,11 @@ class _Recoding:
                 path = font_path(font.family, font.weight, bool(font.style))
                 self.fonts[font.hash.encode()] = text_plan.Font(font, str(path) if path else None)
         texts, lengthened = set_text(document, font_path)
-        for path, text in texts.items():
-            glyph_text.words_for(path).add(text)
-        for path, items in lengthened.items():
-            for text, inserted in items:
-                glyph_text.words_for(path).add_lengthened(text, inserted)
+        words = {path: glyph_text.Words(path, texts.get(path, ""), tuple(lengthened.get(path, ())))
+                 for path in {font.path for font in self.fonts.values()} if path}
+        for font in self.fonts.values():
+            if font.path:
+                font.words = words[font.path]
         self.lines: list[tuple[object, int, bytes]] = []
         # stream -> recoded TJ line -> its first and last character as drawn (left, right), and
         # whether it draws right-to-left letters
@@ -264,12 +264,19 @@ class _Recoding:
             start = d.x
             # Archives repeat their words: a word's plan is worked out once a process. (Positions are
             # sums of floats along the line: to a thousandth of a thousandth of an em, a word is one.)
+            # It is worked out from the key, not from the floats of the occurrence met first, so that
+            # it is the same whichever that was: a book's part is the same bytes on any worker, after
+            # any other part (kept.py takes parts from earlier builds for those of a clean one).
             key = tuple((w.glyph, round(w.x - start, 3), w.rise) for w in word)
-            plan = plans.get(key)
-            if plan is None:
+            entry = plans.get(key)
+            if entry is None or (entry[1] and not font.reads_alike(entry[1])):
                 if len(plans) > 100_000:
                     plans.clear()
-                plan = plans[key] = text_plan.plan(font, word)
+                font.reads = []
+                entry = plans[key] = (text_plan.plan(font, [text_plan.Drawn(*drawn) for drawn in key]),
+                                      tuple(font.reads))
+                font.reads = None
+            plan = entry[0]
             known = font.plan_codes.get(id(plan))
             if known is None or known[0] is not plan:  # a word's codes, once a document
                 known = font.plan_codes[id(plan)] = (plan, [font.code(p.char, p.components, p.units) for p in plan])

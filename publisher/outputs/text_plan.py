@@ -67,9 +67,10 @@ class Font:
 
     def __init__(self, font, path: str | None):
         self.font = font
+        self.path = path
         self.known = glyph_text.font_texts(path) if path else {}
         self.fallback = font.to_unicode  # WeasyPrint's map, for glyphs neither probes nor cmap know
-        self.words = glyph_text.words_for(path) if path else glyph_text.Words("")
+        self.words = glyph_text.Words("")  # the document's, once its text is known (text_layer)
         self.program = font.file_content
         self.natural = dict(_advances(path) if path else enumerate(font_program.advances(self.program)))
         self.scale = font.upem / 1000  # font units a thousandth of an em
@@ -103,7 +104,37 @@ class Font:
 
     def text(self, glyph: int) -> str:
         text = self.known.get(glyph)
-        return self.fallback.get(glyph, "") if text is None else text
+        if text is None:
+            text = self.fallback.get(glyph, "")
+            if self.reads is not None:
+                self.reads.append((0, glyph, text))
+        return text
+
+    # A word's plan is kept once a process (text_layer), and what it read of the document (the
+    # words it sets, WeasyPrint's own map) is kept with it: a document that reads otherwise
+    # plans the word again, so that no document's text depends on another's.
+    reads: list | None = None
+
+    def clusters(self, glyphs: tuple[int, ...]):
+        found = self.words.get(glyphs)
+        if self.reads is not None:
+            self.reads.append((1, glyphs, found))
+        return found
+
+    def plain(self, glyphs: tuple[int, ...]):
+        found = self.words.plain(glyphs)
+        if self.reads is not None:
+            self.reads.append((2, glyphs, found))
+        return found
+
+    def reads_alike(self, reads: tuple) -> bool:
+        """Whether this document reads as `reads` (what a plan read of another one) says."""
+        words, fallback = self.words, self.fallback
+        for kind, what, found in reads:
+            now = fallback.get(what, "") if kind == 0 else words.get(what) if kind == 1 else words.plain(what)
+            if now != found:
+                return False
+        return True
 
 
 # Characters and their boxes ---------------------------------------------------------------
@@ -143,7 +174,7 @@ def _slots(font: Font, word: list[Drawn]) -> list[Slot]:
     of the shaped word where its glyphs are the ones drawn, each glyph's own text elsewhere."""
     clusters: list[tuple[str, tuple[Drawn, ...]]] = []
     for arabic, part in _groups(word, lambda d: _in_arabic_run(font.text(d.glyph))):
-        found = font.words.get(tuple(d.glyph for d in part)) if arabic else None
+        found = font.clusters(tuple(d.glyph for d in part)) if arabic else None
         if found is not None:
             clusters += [(text, tuple(part[i] for i in indices)) for text, indices in found]
             continue
@@ -204,7 +235,7 @@ def plan(font: Font, word: list[Drawn]) -> tuple[Planned, ...]:
     """The codes of a word. A slot drawing a letter is drawn where WeasyPrint drew the letter;
     marks and letters a ligature draws take boxes from the end of the letter before them."""
     end = max(d.x + (0 if _is_mark(font.text(d.glyph)) else font.font.widths.get(d.glyph, 0)) for d in word)
-    plain = font.words.plain(tuple(d.glyph for d in word))
+    plain = font.plain(tuple(d.glyph for d in word))
     if plain is not None and not any(d.rise for d in word) and _in_order(word):  # a glyph a letter: each its own box
         start, scale = word[0].x, font.scale
         edges = [d.x for d in word[1:]] + [end]
