@@ -29,6 +29,8 @@ from publisher.builder import Rendered, render_outputs, unique_slug, write_outpu
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, UsageError
 from publisher.files import inside, prepare_output_folder, scratch
 from publisher.model import Article, Options, Publication, has_warning, slugify
+from publisher.outputs.kept import FOLDER as KEPT
+from publisher.outputs.kept import Kept
 from publisher.sources import ReadSettings, collect_inputs, credits, expected_items, items
 
 GROUPINGS = ("year", "month", "source")
@@ -302,8 +304,10 @@ class _Run:
                 continue
             members = self.listing.members(key)
             publication = Publication(title=key, articles=tuple(members), kind="book", options=book_options)
-            rendered = render_outputs(publication, workers=jobs)
+            kept = Kept(self.out / KEPT, slug)  # a volume rebuilt lays out only the parts that changed
+            rendered = render_outputs(publication, workers=jobs, kept=kept)
             written = write_outputs(rendered, self.out, slug)
+            kept.close()
             entry = Entry(id=slug, source=f"{self.group_by}={key}", title=key,
                           status="failed" if rendered.error else "ok",
                           outputs={f: p.relative_to(self.out.resolve()).as_posix() for f, p in written.items()},

@@ -15,6 +15,7 @@ from publisher import fonts, layouts
 from publisher.errors import Bug, EnvironmentProblem, PublisherError, RenderError, UsageError
 from publisher.files import inside, prepare_output_folder, write_atomic
 from publisher.model import FORMATS, Article, Notice, Options, Publication, has_warning
+from publisher.outputs.kept import Kept
 from publisher.sources import ReadSettings, collect_inputs, read
 
 
@@ -123,11 +124,12 @@ class Rendered:
 
 
 def render_outputs(publication: Publication, workers: int | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> Rendered:
+                   progress: Callable[[int, int], None] | None = None, kept: Kept | None = None) -> Rendered:
     """Each format on its own: a PDF that fails does not cost the publication its EPUB. A machine
     that lacks a system library raises, since everything else would fail the same way. `workers`:
     processes a long volume may render its parts on (default: one per core); `progress` hears
-    (articles laid out, articles) as a long volume's parts are."""
+    (articles laid out, articles) as a long volume's parts are; `kept`: what the publication's
+    earlier builds into the same folder laid out, taken where nothing it depends on changed."""
     rendered = Rendered()
     text = "\n".join(article.text for article in publication.articles) + publication.title
     missing = fonts.missing_characters(text)
@@ -148,7 +150,7 @@ def render_outputs(publication: Publication, workers: int | None = None,
             elif fmt == "pdf":
                 from publisher.outputs.volume import render_print
 
-                pdf = render_print(composer, workers, progress)
+                pdf = render_print(composer, workers, progress, kept)
                 rendered.files["pdf"], rendered.pages = pdf.data, pdf.pages
                 page_starts = pdf.page_starts
                 rendered.warnings.extend(w for w in pdf.warnings if not (missing and ".notdef glyph" in w))
@@ -168,7 +170,7 @@ def render_outputs(publication: Publication, workers: int | None = None,
             else:
                 from publisher.outputs.epub import make_epub
 
-                rendered.files["epub"] = make_epub(publication, composer.epub(), page_starts)
+                rendered.files["epub"] = make_epub(publication, composer.epub(), page_starts, kept)
         except EnvironmentProblem:
             raise
         except PublisherError as exc:
@@ -195,8 +197,8 @@ def write_outputs(rendered: Rendered, out: Path, slug: str) -> dict[str, Path]:
 
 
 def make_outputs(publication: Publication, out: Path, result: ArticleResult, workers: int | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> None:
-    rendered = render_outputs(publication, workers, progress)
+                 progress: Callable[[int, int], None] | None = None, kept: Kept | None = None) -> None:
+    rendered = render_outputs(publication, workers, progress, kept)
     result.outputs.update(write_outputs(rendered, out, publication.slug))
     result.pages = rendered.pages
     result.warnings.extend(rendered.warnings)
@@ -219,6 +221,8 @@ def build_publication(publication: Publication, out: Path, workers: int | None =
                          path=publication.source, hint="check the inputs named above")
     prepare_output_folder(out)
     result = ArticleResult(source=publication.source or Path(publication.slug))
+    kept = Kept.under(out, publication)  # a book rebuilt into the same folder lays out only what changed
     with _faults_named(f"the {publication.kind} {publication.title!r}"):
-        make_outputs(publication, out, result, workers, progress)
+        make_outputs(publication, out, result, workers, progress, kept)
+        kept.close()
     return result

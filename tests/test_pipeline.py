@@ -61,7 +61,7 @@ def test_rendering_needs_no_layout_lookup(monkeypatch, kind):
     assert not failed
     if kind == "article":
         articles = articles[:1]
-    monkeypatch.setattr(volume, "PART_SIZE", 2)  # a book of two parts, joined
+    monkeypatch.setattr(volume, "MAX_PART", 2)  # a book of two parts, joined
     layout = {"article": "article", "bulletin": "bulletin", "book": "book"}[kind]
     publication = Publication(title="اختبار", articles=tuple(articles), kind=kind, issue="3",
                               options=Options(layout=layout, formats=("pdf", "epub", "html")))

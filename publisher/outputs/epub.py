@@ -29,9 +29,12 @@ APPLE_DISPLAY_OPTIONS = b"""<?xml version="1.0" encoding="UTF-8"?>
 </display_options>
 """
 
-def make_epub(publication: Publication, content: EpubContent, page_starts: tuple[PageStart, ...] = ()) -> bytes:
+def make_epub(publication: Publication, content: EpubContent, page_starts: tuple[PageStart, ...] = (),
+              kept=None) -> bytes:
     """The EPUB of `publication`, packed from what its layout made of it (`content`); with
-    `page_starts` (from the PDF made beside it), page-break markers and a page list."""
+    `page_starts` (from the PDF made beside it), page-break markers and a page list. `kept`
+    (kept.Kept): the characters each content document set in each face when an earlier build
+    saw it."""
     book = epub.EpubBook()
     lang = publication.lang
     contents_word = content.contents_word
@@ -81,7 +84,7 @@ def make_epub(publication: Publication, content: EpubContent, page_starts: tuple
     carried = content.faces or fonts.faces()
     used = epub_fonts.characters_by_face(
         [*([content.front] if content.front else []), *documents, *([content.back] if content.back else [])],
-        content.stylesheet, carried)
+        content.stylesheet, carried, kept)
     stylesheet = content.stylesheet
     for face in carried:
         if not used.get(face):

@@ -1,20 +1,24 @@
 """Long publications (books, archive volumes) rendered in parts and joined.
 
-WeasyPrint holds a whole document in memory while it lays it out. A book is rendered a few dozen
-articles at a time instead, each part starting at the folio where the previous one ended (and on
-a right-hand page, as chapters do), and the parts are joined with pypdf. The front matter comes
-last: its contents page needs the folios the chapters turned out to have. Bookmarks and page
-labels are written for the joined file, so viewers show the printed folios.
+WeasyPrint holds a whole document in memory while it lays it out. A book is rendered a dozen or
+so articles at a time instead, each part opening on a right-hand page, as chapters do, and the
+parts are joined with pypdf. The parts are laid out without folios, all at once on every worker,
+and their folios stamped after (see folios.py): nothing in a part then depends on the parts before
+it, so a part is the same document wherever it falls, and the next build into the same folder
+takes it from there (kept.py) unless one of its articles changed. The front matter comes last:
+its contents page needs the folios the chapters turned out to have. Bookmarks and page labels are
+written for the joined file, so viewers show the printed folios.
 
-With several workers, the parts are laid out all at once when the layout's folios can be stamped
-afterwards (see folios.py): nothing else in a part depends on the parts before it. Otherwise a
-part starts as soon as the one before it is laid out (its folios need that page count, not its
-PDF), so one worker writes part n while another lays out part n + 1.
+A layout whose folios cannot be stamped has its parts numbered by WeasyPrint: a part starts as
+soon as the one before it is laid out (its folios need that page count, not its PDF), so one
+worker writes part n while another lays out part n + 1.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import hashlib
 import io
 import multiprocessing
 import os
@@ -28,23 +32,30 @@ from publisher.errors import RenderError
 from publisher.files import scratch, use_scratch
 from publisher.model import Part, PrintComposer, Publication
 from publisher.outputs import folios, print_pages
+from publisher.outputs.kept import Kept
 from publisher.outputs.pdf import RenderedPDF, render_pdf
 
-# Articles a part: large enough that parts are few, small enough that memory stays bounded.
-PART_SIZE = 40
+# Parts end where the articles say: after an article whose slug's digest is 0 modulo SPREAD, once
+# the part holds MIN_PART articles, and at MAX_PART in any case. An article inserted or removed
+# then moves at most the end of its own part, and the parts after it stay the documents they were
+# (a fixed 40 articles a part moved every boundary after it, so every later part was laid out
+# again). About 13 articles a part: a corrected article costs the second or so its part takes on
+# one core; a 400-article book has some 30 parts (the join grows 3.08 -> 3.63 MB from 10, each
+# part carrying its own widths and ToUnicode maps of each face, and is 5 % slower to make).
+MIN_PART, SPREAD, MAX_PART = 4, 10, 24
 
 
 def render_print(composer: PrintComposer, workers: int | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> RenderedPDF:
+                 progress: Callable[[int, int], None] | None = None, kept: Kept | None = None) -> RenderedPDF:
     """The publication's PDF: a book in parts, joined; anything else in one piece (the very
-    document the HTML output is)."""
+    document the HTML output is). `kept`: what earlier builds of the book laid out."""
     if composer.in_parts:
-        return render_volume(composer, workers, progress)
+        return render_volume(composer, workers, progress, kept)
     return render_pdf(composer.document(), composer.publication)
 
 
 def render_volume(composer: PrintComposer, workers: int | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> RenderedPDF:
+                  progress: Callable[[int, int], None] | None = None, kept: Kept | None = None) -> RenderedPDF:
     """The book as one PDF. `progress` hears (articles laid out, articles) as parts are laid out."""
     import pypdf
 
@@ -56,17 +67,14 @@ def render_volume(composer: PrintComposer, workers: int | None = None,
         # renderer (CSS target-counter) and its folios counted from the cover.
         whole = Part(front=True, contents=tuple((article, None) for article in articles))
         return render_pdf(composer.document(whole), publication)
-    parts = [(start, min(start + PART_SIZE, len(articles))) for start in range(0, len(articles), PART_SIZE)]
-    workers = min(workers or os.cpu_count() or 1, len(parts))
+    parts = part_bounds(articles)
     report = _reporter(parts, progress)
-    stamp = None
-    if workers > 1:
+    with _Rendering(composer, min(workers or os.cpu_count() or 1, len(parts)), kept or Kept(None)) as rendering:
         try:
-            rendered_parts, first_pages, front, stamp = _at_once(composer, parts, workers, report)
+            rendered_parts, first_pages, front, stamp = _stamped(composer, parts, rendering, report)
         except folios.Unstampable:
-            rendered_parts, first_pages, front = _in_chain(composer, parts, workers, report)
-    else:
-        rendered_parts, first_pages, front = _in_turn(composer, parts, workers, report)
+            rendered_parts, first_pages, front = _numbered(composer, parts, rendering, report)
+            stamp = None
     warnings = [warning for rendered in [*rendered_parts, front] for warning in rendered.warnings]
     chapters = _chapters([rendered.bookmarks for rendered in rendered_parts], first_pages)
 
@@ -258,101 +266,152 @@ def _folios(bookmarks: list[list], first_pages: list[int]) -> list[int]:
     return [page + 1 for _, page, _ in _chapters(bookmarks, first_pages)]
 
 
-def _render_part(composer: PrintComposer, start: int, end: int, first_folio: int,
-                 laid_out=None) -> RenderedPDF:
+def part_bounds(articles) -> list[tuple[int, int]]:
+    """(start, end) of each part: a part ends after an article whose slug is chosen (_ends_part)
+    once it holds MIN_PART articles, and at MAX_PART articles in any case."""
+    bounds, start = [], 0
+    for index, article in enumerate(articles):
+        size = index + 1 - start
+        if size >= MAX_PART or (size >= MIN_PART and _ends_part(article.slug)):
+            bounds.append((start, index + 1))
+            start = index + 1
+    if start < len(articles):
+        bounds.append((start, len(articles)))
+    return bounds
+
+
+def _ends_part(slug: str) -> bool:
+    return int.from_bytes(hashlib.sha256(slug.encode()).digest()[:8], "big") % SPREAD == 0
+
+
+def _front(composer: PrintComposer, numbers: list[int]):
+    """The document of the cover, title page and contents, with each article's folio."""
+    contents = tuple(zip(composer.publication.articles, numbers, strict=True))
+    return composer.document(Part(front=True, articles=(), contents=contents))
+
+
+def _stamped(composer: PrintComposer, parts: list[tuple[int, int]], rendering: _Rendering, report):
+    """Every part laid out without folios (so that a part is the same wherever it falls in the
+    book, and kept from one build to the next), all at once; the folio specimen first. Unstampable
+    before any part is rendered if the layout's stylesheet numbers pages in another way, and (the
+    parts' work lost) if the specimen is not as expected or a part has named pages."""
     publication = composer.publication
-    part = Part(front=False, articles=publication.articles[start:end], first_folio=first_folio)
-    return render_pdf(composer.document(part), publication, laid_out)
+    sample = composer.document(Part(front=False, articles=publication.articles[:1]))
+    boxes = folios.folio_boxes(sample.css)
+    for number, (html, css) in enumerate(folios.specimen_documents(publication.lang, publication.dir, boxes)):
+        rendering.submit(("specimen", number), replace(sample, html=html, css=sample.css + "\n" + css))
+    hidden = "\n" + folios.hide(boxes)
+    for index, (start, end) in enumerate(parts):
+        document = composer.document(Part(front=False, articles=publication.articles[start:end]))
+        rendering.submit(("unnumbered", index), replace(document, css=document.css + hidden))
+    first, second = rendering.result(("specimen", 0)), rendering.result(("specimen", 1))
+    if first.blank_pages != tuple(i for i, value in enumerate(folios.SPECIMEN) if value is None):
+        raise folios.Unstampable(f"WeasyPrint reports blank pages {first.blank_pages} in the specimen")
+    stamp = folios.read_specimen(first.data, second.data)
+    first_pages, trees, body_pages = [], [], 0
+    for index in range(len(parts)):
+        pages, tree = rendering.counted(("unnumbered", index))
+        report(index)
+        body_pages = _opening_page(body_pages)
+        first_pages.append(body_pages)
+        trees.append(tree)
+        body_pages += pages
+    rendering.submit(("front", "stamped"), _front(composer, _folios(trees, first_pages)))
+    rendered_parts = [rendering.result(("unnumbered", index)) for index in range(len(parts))]
+    if any(rendered.blank_pages is None or rendered.named_pages for rendered in rendered_parts):
+        # Named pages may style their folios in ways the specimen did not show: numbered in turn.
+        raise folios.Unstampable("the parts have named pages")
+    return rendered_parts, first_pages, rendering.result(("front", "stamped")), stamp
 
 
-def _render_front(composer: PrintComposer, numbers: list[int]) -> RenderedPDF:
-    """Cover, title page and contents, with each article's folio."""
-    publication = composer.publication
-    contents = tuple(zip(publication.articles, numbers, strict=True))
-    return render_pdf(composer.document(Part(front=True, articles=(), contents=contents)), publication)
-
-
-def _in_turn(composer: PrintComposer, parts: list[tuple[int, int]], workers: int, report):
-    rendered_parts: list[RenderedPDF] = []
-    first_pages: list[int] = []  # each part's first page, counting from the first chapter page
-    body_pages = 0
+def _numbered(composer: PrintComposer, parts: list[tuple[int, int]], rendering: _Rendering, report):
+    """Each part numbered by WeasyPrint, from the folio the part before it ended at: a part starts
+    as soon as the one before it is laid out (while that one is being written). The front matter
+    follows the last part's layout, its contents needing every folio."""
+    first_pages, trees, body_pages = [], [], 0
     for index, (start, end) in enumerate(parts):
         body_pages = _opening_page(body_pages)
-        rendered = _render_part(composer, start, end, body_pages + 1,
-                                laid_out=lambda _pages, _tree, index=index: report(index))
-        rendered_parts.append(rendered)
         first_pages.append(body_pages)
-        body_pages += rendered.pages
-    folios = _folios([rendered.bookmarks for rendered in rendered_parts], first_pages)
-    return rendered_parts, first_pages, _render_front(composer, folios)
+        part = Part(front=False, articles=composer.publication.articles[start:end], first_folio=body_pages + 1)
+        rendering.submit(("numbered", index), composer.document(part))
+        pages, tree = rendering.counted(("numbered", index))
+        report(index)
+        trees.append(tree)
+        body_pages += pages
+    rendering.submit(("front", "numbered"), _front(composer, _folios(trees, first_pages)))
+    return ([rendering.result(("numbered", index)) for index in range(len(parts))], first_pages,
+            rendering.result(("front", "numbered")))
 
 
-def _in_chain(composer: PrintComposer, parts: list[tuple[int, int]], workers: int, report):
-    """Each part on a worker process as soon as its first folio is known: when the part before it
-    is laid out. The front matter follows the last part's layout (its contents need every folio)
-    while that part is still being written. The workers hold the publication from the start, so a
-    task is a few numbers."""
-    context = multiprocessing.get_context()
-    laid_out = context.SimpleQueue()
-    first_pages: list[int] = []
-    bookmarks: list[list] = []
-    futures: list[cf.Future] = []
-    body_pages = 0
-    with scratch() as folder, cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
-                                                     initargs=(composer, laid_out, str(folder))) as pool:
-        for index, (start, end) in enumerate(parts):
-            body_pages = _opening_page(body_pages)
-            first_pages.append(body_pages)
-            futures.append(pool.submit(_render_counted_part, index, start, end, body_pages + 1))
-            pages, tree = _laid_out(laid_out, index, futures[-1])
-            report(index)
-            body_pages += pages
-            bookmarks.append(tree)
-        front = pool.submit(_render_worker_front, _folios(bookmarks, first_pages))
-        return [_part_result(future) for future in futures], first_pages, _part_result(front)
+class _Rendering:
+    """The documents of one book rendered to PDF: each that `kept` holds taken from it, the others
+    rendered on worker processes (in this one, with one worker) and kept. A document's page count
+    and bookmarks are known as soon as it is laid out, while its PDF is still being written. The
+    workers hold the publication from the start, so a task is its document."""
+
+    def __init__(self, composer: PrintComposer, workers: int, kept: Kept) -> None:
+        self.composer, self.workers, self.kept = composer, workers, kept
+        self.futures: dict[tuple, cf.Future] = {}
+        self.keys: dict[tuple, str] = {}
+        self.counts: dict[tuple, tuple[int, list]] = {}
+        self.fresh: set[tuple] = set()
+        self.pool: cf.ProcessPoolExecutor | None = None
+        self.stack = contextlib.ExitStack()
+
+    def __enter__(self) -> _Rendering:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.stack.close()
+
+    def submit(self, tag: tuple, document) -> None:
+        publication = self.composer.publication
+        self.keys[tag] = key = self.kept.key(document, publication)
+        found = self.kept.pdf(key)
+        if found is None and self.workers > 1:
+            self.futures[tag] = self._pool().submit(_render_task, tag, document)
+        else:
+            if found is None:
+                found = render_pdf(document, publication, laid_out=lambda pages, tree: self._count(tag, pages, tree))
+                self.fresh.add(tag)
+            self.counts[tag] = (found.pages, found.bookmarks)
+            self.futures[tag] = future = cf.Future()
+            future.set_result(found)
+            return
+        self.fresh.add(tag)
+
+    def _count(self, tag: tuple, pages: int, tree: list) -> None:
+        self.counts[tag] = (pages, tree)
+
+    def counted(self, tag: tuple) -> tuple[int, list]:
+        """The page count and bookmarks of `tag`'s document, once it is laid out."""
+        while tag not in self.counts:
+            pending = [future for other, future in self.futures.items() if other not in self.counts]
+            reported, pages, tree = _next_laid_out(self.laid_out, pending)
+            self.counts[reported] = (pages, tree)
+        return self.counts[tag]
+
+    def result(self, tag: tuple) -> RenderedPDF:
+        rendered = _part_result(self.futures[tag])
+        if tag in self.fresh:
+            self.fresh.discard(tag)
+            self.kept.keep_pdf(self.keys[tag], rendered)
+        return rendered
+
+    def _pool(self) -> cf.ProcessPoolExecutor:
+        if self.pool is None:
+            context = multiprocessing.get_context()
+            self.laid_out = context.SimpleQueue()
+            folder = self.stack.enter_context(scratch())
+            self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=context, initializer=_part_worker,
+                                               initargs=(self.composer, self.laid_out, str(folder)))
+        return self.pool
 
 
-def _at_once(composer: PrintComposer, parts: list[tuple[int, int]], workers: int, report):
-    """Every part laid out without folios, all at once; the folio specimen first. Unstampable
-    before any part is rendered if the layout's stylesheet numbers pages in another way, and
-    (the parts' work lost) if the specimen is not as expected."""
-    sample = composer.document(Part(front=False, articles=composer.publication.articles[:1]))
-    boxes = folios.folio_boxes(sample.css)
-    context = multiprocessing.get_context()
-    laid_out = context.SimpleQueue()
-    with scratch() as folder, cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_part_worker,
-                                                     initargs=(composer, laid_out, str(folder))) as pool:
-        specimen = pool.submit(_render_specimen, sample, boxes)
-        futures = [pool.submit(_render_unnumbered_part, index, start, end, boxes)
-                   for index, (start, end) in enumerate(parts)]
-        try:
-            first, second, blank = _part_result(specimen)
-            if blank != tuple(i for i, value in enumerate(folios.SPECIMEN) if value is None):
-                raise folios.Unstampable(f"WeasyPrint reports blank pages {blank} in the specimen")
-            stamp = folios.read_specimen(first, second)
-        except folios.Unstampable:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        counts: dict[int, tuple[int, list]] = {}
-        while len(counts) < len(parts):
-            index, pages, tree = _next_laid_out(laid_out, futures)
-            counts[index] = (pages, tree)
-            report(index)
-        first_pages, body_pages = [], 0
-        for index in range(len(parts)):
-            body_pages = _opening_page(body_pages)
-            first_pages.append(body_pages)
-            body_pages += counts[index][0]
-        front = pool.submit(_render_worker_front, _folios([counts[i][1] for i in range(len(parts))], first_pages))
-        rendered_parts = [_part_result(future) for future in futures]
-        if any(rendered.blank_pages is None or rendered.named_pages for rendered in rendered_parts):
-            # Named pages may style their folios in ways the specimen did not show: numbered in turn.
-            raise folios.Unstampable("the parts have named pages")
-        return rendered_parts, first_pages, _part_result(front), stamp
-
-
-def _next_laid_out(laid_out, futures: list[cf.Future]) -> tuple[int, int, list]:
-    """The next (part, page count, bookmarks) any part reports; what a part died of, if one fails."""
+def _next_laid_out(laid_out, futures: list[cf.Future]) -> tuple[tuple, int, list]:
+    """The next (document, page count, bookmarks) any task reports; what a task died of, if one fails."""
     while laid_out.empty():
         done, _ = cf.wait(futures, timeout=0.05, return_when=cf.FIRST_EXCEPTION)
         for future in done:
@@ -361,13 +420,6 @@ def _next_laid_out(laid_out, futures: list[cf.Future]) -> tuple[int, int, list]:
         if len(done) == len(futures) and laid_out.empty():
             raise RenderError("a part of the volume ended without a page count")
     return laid_out.get()
-
-
-def _laid_out(laid_out, index: int, future: cf.Future) -> tuple[int, list]:
-    """The page count and bookmarks part `index`, the only one being laid out, reports."""
-    reported, pages, tree = _next_laid_out(laid_out, [future])
-    assert reported == index, (reported, index)
-    return pages, tree
 
 
 def _part_result(future: cf.Future) -> RenderedPDF:
@@ -383,40 +435,16 @@ _WORKER: dict = {}
 
 
 def _part_worker(composer: PrintComposer, laid_out, folder: str) -> None:
-    """Pool initializer: the publication and its layout for every task, and WeasyPrint imported
-    before the first; temporary files in `folder`, which the book removes (files.scratch)."""
+    """Pool initializer: the publication for every task, and WeasyPrint imported before the first;
+    temporary files in `folder`, which the book removes (files.scratch)."""
     from publisher.outputs import pdf
 
     use_scratch(folder)
     pdf._weasyprint()
-    _WORKER.update(composer=composer, publication=composer.publication, laid_out=laid_out)
+    _WORKER.update(publication=composer.publication, laid_out=laid_out)
 
 
-def _render_counted_part(index: int, start: int, end: int, first_folio: int) -> RenderedPDF:
-    """A part on a worker, which reports its page count and bookmarks as soon as it is laid out."""
+def _render_task(tag: tuple, document) -> RenderedPDF:
+    """A document on a worker, which reports its page count and bookmarks as soon as it is laid out."""
     queue = _WORKER["laid_out"]
-    return _render_part(_WORKER["composer"], start, end, first_folio,
-                        laid_out=lambda pages, tree: queue.put((index, pages, tree)))
-
-
-def _render_worker_front(numbers: list[int]) -> RenderedPDF:
-    return _render_front(_WORKER["composer"], numbers)
-
-
-def _render_unnumbered_part(index: int, start: int, end: int, boxes: tuple[str, ...]) -> RenderedPDF:
-    """A part laid out with its folio boxes emptied, for folios stamped after; reported as laid out.
-    (Kept apart from _render_part: routed through it, the 400-article book measured 1.5 s slower
-    on 2 workers, four runs out of four, for reasons not found.)"""
-    publication, queue = _WORKER["publication"], _WORKER["laid_out"]
-    document = _WORKER["composer"].document(Part(front=False, articles=publication.articles[start:end]))
-    document = replace(document, css=document.css + "\n" + folios.hide(boxes))
-    return render_pdf(document, publication, laid_out=lambda pages, tree: queue.put((index, pages, tree)))
-
-
-def _render_specimen(sample, boxes: tuple[str, ...]):
-    """The two folio specimens, with the stylesheet and assets of `sample` (a part's document),
-    and the first one's blank pages as WeasyPrint reports them."""
-    publication = _WORKER["publication"]
-    made = [render_pdf(replace(sample, html=html, css=sample.css + "\n" + css), publication)
-            for html, css in folios.specimen_documents(publication.lang, publication.dir, boxes)]
-    return made[0].data, made[1].data, made[0].blank_pages
+    return render_pdf(document, _WORKER["publication"], laid_out=lambda pages, tree: queue.put((tag, pages, tree)))

@@ -1,0 +1,171 @@
+"""What a publication's earlier builds laid out, kept in its output folder for the next build.
+
+A book of 400 articles is a few minutes of WeasyPrint; correcting one article must not cost them
+all again. Every document the PDF of a book is rendered from (each part, the folio specimens, the
+front matter) is looked up here by the digest of everything its PDF depends on: its HTML, its
+stylesheet, the bytes of every asset it may fetch, the options, and what publisher itself is (its
+version, its code, the versions of WeasyPrint, Pango and the libraries that write the PDF, the
+bundled fonts). The same document renders to the same bytes, so a kept PDF is the one a clean
+build would make, whatever folder it was kept in. The EPUB's cut of its fonts keeps, the same way,
+the characters each content document sets in each face (epub_fonts: a cascade a document).
+
+In OUT/.publisher/kept/: `<digest>.part`, one a rendered document (a JSON line of what was
+learnt while laying it out, then the PDF); `<name>.json`, one a publication, naming the parts
+its last build used and holding the characters of its content documents. A build keeps what it
+used; parts no publication names any more are removed when it ends. A file that does not read
+back whole (a crash mid-write, a disk error) is a part to render again, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from publisher import __version__, fonts
+from publisher.files import write_atomic
+from publisher.model import Document, Notice, PageStart, Publication
+
+FOLDER = ".publisher/kept"
+
+
+class Kept:
+    """The documents one publication's build renders, looked up and kept in `folder`; a Kept of
+    no folder keeps nothing (a build that writes no files: the API's `render`)."""
+
+    def __init__(self, folder: Path | None, name: str = "") -> None:
+        self.folder = folder
+        self.name = name.replace("/", "+")  # a batch's volumes are named volumes/<group>
+        self.used: set[str] = set()
+        self._characters: dict[str, list] = {}
+        self._known_characters: dict[str, list] = {}
+        if folder is not None:
+            try:
+                saved = json.loads((folder / f"{self.name}.json").read_text(encoding="utf-8"))
+                self._known_characters = saved.get("characters", {})
+            except (OSError, ValueError, AttributeError):
+                pass
+
+    @classmethod
+    def under(cls, out: Path, publication: Publication) -> Kept:
+        return cls(out / FOLDER, publication.slug)
+
+    @staticmethod
+    def environment() -> str:
+        """The digest of what publisher itself is (this process's: _environment)."""
+        return _environment()
+
+    def key(self, document: Document, publication: Publication) -> str:
+        """The digest of everything `document`'s PDF depends on."""
+        digest = hashlib.sha256(_environment().encode())
+        options = publication.options
+        digest.update(f"\0{options!r}\0{publication.dir}\0{document.justify}\0{document.page!r}\0".encode())
+        digest.update(document.html.encode() + b"\0" + document.css.encode())
+        for url, asset in sorted(document.assets.items()):
+            digest.update(b"\0" + url.encode() + b"\0" + _asset_digest(asset))
+        return digest.hexdigest()
+
+    def pdf(self, key: str):
+        """The RenderedPDF kept under `key`, or None."""
+        from publisher.outputs.pdf import RenderedPDF
+
+        if self.folder is None:
+            return None
+        try:
+            with open(self.folder / f"{key}.part", "rb") as handle:
+                facts = json.loads(handle.readline())
+                data = handle.read()
+        except (OSError, ValueError):
+            return None
+        if not isinstance(facts, dict) or facts.get("sha256") != hashlib.sha256(data).hexdigest():
+            return None
+        self.used.add(key)
+        return RenderedPDF(
+            data=data, pages=facts["pages"], warnings=[Notice(code, text) for code, text in facts["warnings"]],
+            bookmarks=facts["bookmarks"], blank_pages=_tuple(facts["blank_pages"]),
+            named_pages=_tuple(facts["named_pages"]), folios=tuple(facts["folios"]),
+            page_starts=tuple(PageStart(**start) for start in facts["page_starts"]))
+
+    def keep_pdf(self, key: str, rendered) -> None:
+        if self.folder is None:
+            return
+        facts = {"sha256": hashlib.sha256(rendered.data).hexdigest(), "pages": rendered.pages,
+                 "warnings": [[getattr(w, "code", "other"), str(w)] for w in rendered.warnings],
+                 "bookmarks": rendered.bookmarks, "blank_pages": rendered.blank_pages,
+                 "named_pages": rendered.named_pages, "folios": rendered.folios,
+                 "page_starts": [start.__dict__ for start in rendered.page_starts]}
+        write_atomic(self.folder / f"{key}.part",
+                     json.dumps(facts, ensure_ascii=False).encode() + b"\n" + rendered.data)
+        self.used.add(key)
+
+    def characters(self, key: str) -> list | None:
+        """What epub_fonts found in a content document (by its digest) when it last saw it."""
+        found = self._known_characters.get(key)
+        if found is not None:
+            self._characters[key] = found
+        return found
+
+    def keep_characters(self, key: str, found: list) -> None:
+        self._characters[key] = found
+
+    def close(self) -> None:
+        """What this build used, kept for the next; parts no publication names any more, removed."""
+        if self.folder is None:
+            return
+        write_atomic(self.folder / f"{self.name}.json", json.dumps(
+            {"parts": sorted(self.used), "characters": self._characters}, ensure_ascii=False).encode())
+        named: set[str] = set()
+        for listing in self.folder.glob("*.json"):
+            try:
+                named.update(json.loads(listing.read_text(encoding="utf-8")).get("parts", ()))
+            except (OSError, ValueError, AttributeError):
+                continue
+        for part in self.folder.glob("*.part"):
+            if part.stem not in named:
+                part.unlink(missing_ok=True)
+        for left in self.folder.glob(".*.part"):  # a write that a crash cut short
+            left.unlink(missing_ok=True)
+
+
+def _tuple(value):
+    return None if value is None else tuple(value)
+
+
+@cache
+def _environment() -> str:
+    """What publisher itself is, for one process: its version and code, the libraries that lay out
+    and write the PDF (a new Pango may break lines elsewhere), and the bundled fonts."""
+    from importlib.metadata import version
+
+    from publisher.outputs.pdf import _weasyprint
+
+    pango = _weasyprint().text.ffi.pango
+    parts = [__version__, *(f"{name} {version(name)}" for name in ("weasyprint", "pydyf", "pypdf", "fonttools",
+                                                                    "uharfbuzz", "tinycss2")),
+             f"pango {pango.pango_version()}"]
+    digest = hashlib.sha256("\0".join(parts).encode())
+    package = Path(__file__).resolve().parents[1]
+    for root in (package, fonts.FONTS_DIR):
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(root)).encode() + _file_digest(path, *_stat(path)))
+    return digest.hexdigest()
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_mtime_ns, status.st_size
+
+
+def _asset_digest(asset) -> bytes:
+    if isinstance(asset, Path):
+        return _file_digest(asset, *_stat(asset))
+    return hashlib.sha256(asset).digest()
+
+
+@cache
+def _file_digest(path: Path, _mtime_ns: int, _size: int) -> bytes:
+    """A file's digest, read once a process for as long as it is not changed (fonts are named by
+    every part of a book)."""
+    return hashlib.sha256(path.read_bytes()).digest()
