@@ -223,6 +223,8 @@ def main() -> int:
                              "size_mb": {"in_turn": megabytes(next((work / "book-1").glob("*.pdf"))),
                                          "in_parallel": megabytes(next((work / "book-n").glob("*.pdf"))),
                                          "one_piece": megabytes(work / "one-piece.pdf")}}
+        results["rebuild"] = _rebuild(volume, work, cores)
+        results["standard_in_parts"] = _standard_in_parts(volume, work, cores)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -231,6 +233,63 @@ def main() -> int:
     print(json.dumps(results, indent=1))
     print(f"written to {target}")
     return 0
+
+
+def _edited(export: Path, target: Path, change) -> Path:
+    lines = export.read_text(encoding="utf-8").splitlines()
+    change(lines)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def _rebuild(volume: Path, work: Path, cores: int) -> dict:
+    """The book (PDF and EPUB) built, then built again into the same folder after one article's
+    text changed, then after an article was inserted at the middle; each rebuild beside a clean
+    build of the same inputs in a folder of its own, whose files it must equal byte for byte."""
+    jobs = str(max(2, cores))
+
+    def book(source: Path, out: Path) -> float:
+        return timed([*PUBLISHER, "book", source, "--title", "Volume", "--jobs", jobs, "--out", out, "-q"])
+
+    def same(one: Path, other: Path) -> bool:
+        return all(path.read_bytes() == (other / path.name).read_bytes() for path in one.glob("*.*"))
+
+    def correct(lines: list[str]) -> None:
+        record = json.loads(lines[len(lines) // 3])
+        record["content"] += "\nوأضاف المتحدث أن العمل سيستمر حتى نهاية الشهر المقبل."
+        lines[len(lines) // 3] = json.dumps(record, ensure_ascii=False)
+
+    def insert(lines: list[str]) -> None:
+        record = json.loads(lines[7])
+        record.update(title="مقال أضيف في منتصف المجلد", url=record.get("url", "") + "-inserted")
+        lines.insert(len(lines) // 2, json.dumps(record, ensure_ascii=False))
+
+    folder = work / "rebuilt"
+    first = book(volume, folder)
+    changed = _edited(volume, work / "changed.jsonl", correct)
+    after_change = book(changed, folder)
+    book(changed, work / "clean-changed")
+    change_same = same(folder, work / "clean-changed")
+    inserted = _edited(changed, work / "inserted.jsonl", insert)
+    after_insert = book(inserted, folder)
+    book(inserted, work / "clean-inserted")
+    return {"first_build_s": round(first, 2),
+            "one_article_changed": {"seconds": round(after_change, 2), "ratio_to_first": round(after_change / first, 3),
+                                    "same_bytes_as_clean_build": change_same},
+            "one_article_inserted_in_the_middle": {
+                "seconds": round(after_insert, 2), "ratio_to_first": round(after_insert / first, 3),
+                "same_bytes_as_clean_build": same(folder, work / "clean-inserted")}}
+
+
+def _standard_in_parts(volume: Path, work: Path, cores: int) -> dict:
+    """The book as PDF/A-3b, on one worker and on every core."""
+    def book(jobs: int) -> float:
+        return timed([*PUBLISHER, "book", volume, "--title", "Volume", "-f", "pdf", "--pdf-standard", "pdf/a-3b",
+                      "--jobs", str(jobs), "--out", work / f"pdfa-{jobs}", "-q"])
+
+    one, many = book(1), book(max(2, cores))
+    return {"standard": "pdf/a-3b", "jobs_1_s": round(one, 2), f"jobs_{max(2, cores)}_s": round(many, 2),
+            "ratio_to_1_worker": round(many / one, 3)}
 
 
 def _pandoc(pandoc: str, export: Path, work: Path, runs: int, ours: float) -> dict:

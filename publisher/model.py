@@ -378,6 +378,9 @@ class Document:
     """The page it is laid out on (print documents)."""
     justify: str = "spaces"
     """How the PDF renderer fills justified lines: `spaces`, or `kashida` (outputs/kashida.py)."""
+    carries_sources: bool = True
+    """Whether its PDF/A-3 embeds the articles' sources: a book's parts do not, its front matter
+    carries them all for the joined file."""
 
     def standalone(self) -> str:
         """The HTML with its stylesheet in place, for the HTML output."""

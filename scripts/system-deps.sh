@@ -1,7 +1,8 @@
 #!/bin/sh
 # Make sure the system libraries publisher needs are present: Pango (WeasyPrint's text engine),
 # HarfBuzz subsetting (fast font embedding), a Java runtime (EPUBCheck), poppler-utils (pdffonts
-# and pdftotext, used by the checks and the tests), Node and npm (pdf.js, Firefox's viewer, for the tests), Chromium (the browser Ace by DAISY
+# and pdftotext, used by the checks and the tests), qpdf (the tests' check of joined PDFs' syntax and
+# streams), Node and npm (pdf.js, Firefox's viewer, for the tests), Chromium (the browser Ace by DAISY
 # checks EPUBs in, and the preview's browser tests). Installs them with apt-get when run as root
 # on Debian or Ubuntu; otherwise prints the exact command and fails.
 set -u
@@ -20,6 +21,7 @@ has_lib 'libpangoft2-1.0.so.0' || missing="$missing libpangoft2-1.0-0"
 has_lib 'libharfbuzz-subset.so.0' || missing="$missing libharfbuzz-subset0"
 command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
 command -v pdffonts >/dev/null 2>&1 || missing="$missing poppler-utils"
+command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"

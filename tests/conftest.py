@@ -149,6 +149,7 @@ def assert_ace_passes(epubs: list[Path], work: Path) -> None:
 
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+needs_qpdf = pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed (make setup installs it)")
 
 
 SENTENCES = ["تعمل البلدية على توسيع شبكة الحدائق العامة في الأحياء الجديدة.",

@@ -12,7 +12,17 @@ import pytest
 from lxml import etree
 from test_bulletins import heads, whole_words_of
 
-from conftest import ROOT, assert_ace_passes, epub_files, epubcheck, make_export, needs_poppler, publisher, recall
+from conftest import (
+    ROOT,
+    assert_ace_passes,
+    epub_files,
+    epubcheck,
+    make_export,
+    needs_poppler,
+    needs_qpdf,
+    publisher,
+    recall,
+)
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "saudinewsnet-2015-07-22.jsonl"
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
@@ -163,7 +173,7 @@ def test_book_parts_stamped_match_parts_numbered_in_turn(tmp_path, small_parts, 
     bookmarks. On one worker and on two, the same bytes."""
     from publisher.outputs import folios, volume
 
-    export = make_export(tmp_path / "many.jsonl", small_parts)
+    export = make_export(tmp_path / "many.jsonl", 9)  # three parts or more
     one = book_on("1", export, tmp_path / "1")
     two = book_on("2", export, tmp_path / "2")
     assert one.read_bytes() == two.read_bytes()
@@ -172,7 +182,7 @@ def test_book_parts_stamped_match_parts_numbered_in_turn(tmp_path, small_parts, 
             raise folios.Unstampable("numbered by WeasyPrint, for the comparison")
         patched.setattr(volume, "_stamped", unstampable)
         numbered = book_on("1", export, tmp_path / "numbered")
-    assert stamped(numbered) == 0 and stamped(two) > small_parts
+    assert stamped(numbered) == 0 and stamped(two) > 9
     assert_same_book(numbered, two, tmp_path)
     titles = [json.loads(line)["title"] for line in export.read_text(encoding="utf-8").splitlines()]
     check_book(two, titles)
@@ -295,7 +305,7 @@ def test_layouts_lists_every_kind():
 
 @needs_poppler
 def test_book_with_a_standard_is_rendered_whole(tmp_path):
-    """PDF/UA lives in the whole file (structure tree, XMP); a joined book would lose it."""
+    """PDF/UA lives in the whole file's structure tree, which a join of parts would have to merge."""
     export = make_export(tmp_path / "six.jsonl", 6)
     run = publisher("book", export, "--title", "كتاب", "--pdf-standard", "pdf/ua-1", "--out", tmp_path / "out",
                     "-f", "pdf")
@@ -309,6 +319,60 @@ def test_book_with_a_standard_is_rendered_whole(tmp_path):
     contents = contents[contents.index("المحتويات"):]
     listed = [int(n.translate(DIGITS)) for n in re.findall(r"^\s*([٠-٩]+)\s", contents, flags=re.MULTILINE)]
     assert listed == [printed_folio(pdf, index) for index in first_pages]
+
+
+def outline(reader) -> list[tuple[int, str, int]]:
+    """Every bookmark: (depth, title, page index)."""
+    found = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return found
+
+
+@needs_poppler
+@needs_qpdf
+@pytest.mark.parametrize("standard", ["pdf/a-3b", "pdf/a-1b", "pdf/x-3"])
+def test_book_with_a_standard_is_rendered_in_parts(tmp_path, small_parts, standard):
+    """PDF/A and PDF/X books are rendered in parts on every worker and joined: the joined file says
+    the standard (its XMP, and for PDF/X its document information) and carries the front part's
+    output intent, a PDF/A-3 every article's source, once; page labels, bookmarks and pages are
+    those of the default edition."""
+    count = 7  # two parts or more (small_parts)
+    export = make_export(tmp_path / "many.jsonl", count)
+    pdf = book_on("2", export, tmp_path / "standard", "--pdf-standard", standard)
+    plain = book_on("1", export, tmp_path / "plain")
+    check = publisher("check", pdf)
+    label = {"pdf/a-3b": "PDF/A-3b", "pdf/a-1b": "PDF/A-1b", "pdf/x-3": "PDF/X-3:2003"}[standard]
+    assert check.code == 0 and f"standard:          {label}" in check.stdout, check.stdout
+    syntax = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+    assert syntax.returncode == 0 and "No syntax or stream encoding errors" in syntax.stdout, syntax.stdout
+    reader, default = pypdf.PdfReader(pdf), pypdf.PdfReader(plain)
+    root = reader.trailer["/Root"]
+    assert reader.page_labels == default.page_labels and reader.page_labels[:2] == ["i", "ii"]
+    assert outline(reader) == outline(default) and len(outline(reader)) >= count
+    assert stamped(pdf) > count  # folios counted and stamped as in the default edition
+    assert reader.pdf_header == {"pdf/a-1b": "%PDF-1.4", "pdf/x-3": "%PDF-1.4"}.get(standard, "%PDF-1.7")
+    assert reader.trailer["/ID"][0]
+    if standard.startswith("pdf/a"):
+        (intent,) = root["/OutputIntents"]
+        assert intent.get_object()["/S"] == "/GTS_PDFA1" and intent.get_object()["/DestOutputProfile"].get_data()
+    else:
+        assert reader.trailer["/Info"]["/GTS_PDFXVersion"] == "PDF/X-3:2003"
+    if standard == "pdf/a-3b":
+        names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+        files = [names[i + 1].get_object() for i in range(0, len(names), 2)]
+        assert len(files) == 2 * count  # each record and its metadata, once for the whole book
+        assert {f["/AFRelationship"] for f in files} == {"/Source"}
+        assert sorted(f.indirect_reference.idnum for f in files) == sorted(a.idnum for a in root["/AF"])
+        # The pages are the default edition's, pixel for pixel (looked at once: enough for one standard).
+        assert page_images(pdf, tmp_path / "standard-pages") == page_images(plain, tmp_path / "plain-pages")
 
 
 def test_cover_must_be_an_image(tmp_path):

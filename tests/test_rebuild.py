@@ -41,9 +41,11 @@ def edited(export: Path, target: Path, change) -> Path:
 def test_a_book_rebuilt_lays_out_only_what_changed(tmp_path, small_parts, monkeypatch):
     from publisher.outputs import volume
 
-    export = make_export(tmp_path / "many.jsonl", small_parts)
+    export = make_export(tmp_path / "many.jsonl", 10)  # three parts or more (small_parts)
     seen = laid_out(monkeypatch)
     first = book(export, tmp_path / "out")
+    folder = tmp_path / "out" / ".publisher" / "kept"
+    before = {path.name for path in folder.glob("*.part")}
     articles = [record for record in export.read_text(encoding="utf-8").splitlines()]
     assert sum(seen) == len(articles) and seen.count(0) == 3  # every article; two specimens, the front
     parts = len([n for n in seen if n])
@@ -74,10 +76,15 @@ def test_a_book_rebuilt_lays_out_only_what_changed(tmp_path, small_parts, monkey
     assert 1 <= len([n for n in seen if n]) <= 2 < parts  # the parts around it, not those after it
     assert rebuilt == book(inserted, tmp_path / "clean-inserted")
 
+    # What the last build did not use is gone; what it used is there, and named.
+    after = {path.name for path in folder.glob("*.part")}
+    listed = set(json.loads(next(folder.glob("*.json")).read_text(encoding="utf-8"))["parts"])
+    assert before - after and {name.removesuffix(".part") for name in after} == listed
+
 
 def test_a_kept_part_that_does_not_read_back_is_laid_out_again(tmp_path, small_parts, monkeypatch):
     """A part cut short (a crash mid-write, a full disk) or altered is rendered again, never used."""
-    export = make_export(tmp_path / "many.jsonl", small_parts)
+    export = make_export(tmp_path / "many.jsonl", 5)
     first = book(export, tmp_path / "out")
     kept = sorted((tmp_path / "out" / ".publisher" / "kept").glob("*.part"))
     assert kept
@@ -86,19 +93,6 @@ def test_a_kept_part_that_does_not_read_back_is_laid_out_again(tmp_path, small_p
     seen = laid_out(monkeypatch)
     assert book(export, tmp_path / "out") == first
     assert 1 <= len(seen) <= 2
-
-
-def test_parts_no_build_uses_any_more_are_removed(tmp_path, small_parts):
-    export = make_export(tmp_path / "many.jsonl", small_parts)
-    book(export, tmp_path / "out")
-    folder = tmp_path / "out" / ".publisher" / "kept"
-    before = {path.name for path in folder.glob("*.part")}
-    shorter = edited(export, tmp_path / "shorter.jsonl", lambda records: records.__delitem__(slice(0, 6)))
-    book(shorter, tmp_path / "out")
-    after = {path.name for path in folder.glob("*.part")}
-    listed = set(json.loads(next(folder.glob("*.json")).read_text(encoding="utf-8"))["parts"])
-    assert after and before - after  # the documents of the first parts are gone
-    assert {name.removesuffix(".part") for name in after} == listed  # and what is left, the build used
 
 
 def _slugs(export: Path):

@@ -59,12 +59,18 @@ class Kept:
 
     def key(self, document: Document, publication: Publication) -> str:
         """The digest of everything `document`'s PDF depends on."""
+        from publisher.outputs import pdf
+
         digest = hashlib.sha256(_environment().encode())
         options = publication.options
-        digest.update(f"\0{options!r}\0{publication.dir}\0{document.justify}\0{document.page!r}\0".encode())
+        digest.update(f"\0{options!r}\0{publication.dir}\0{document.justify}\0{document.page!r}\0"
+                      f"{document.carries_sources}\0".encode())
         digest.update(document.html.encode() + b"\0" + document.css.encode())
         for url, asset in sorted(document.assets.items()):
             digest.update(b"\0" + url.encode() + b"\0" + _asset_digest(asset))
+        if document.carries_sources and pdf.carries_source_files(publication):  # PDF/A-3: what it embeds
+            for name, data, description in pdf.source_files(publication):
+                digest.update(b"\0" + name.encode() + b"\0" + description.encode() + hashlib.sha256(data).digest())
         return digest.hexdigest()
 
     def pdf(self, key: str):

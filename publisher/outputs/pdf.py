@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -131,7 +131,7 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _options(publication: Publication) -> dict:
+def _options(publication: Publication, carries_sources: bool = True) -> dict:
     """write_pdf options: the standard the PDF must meet and image resolution. WeasyPrint reads
     some of them while laying out (image resolution, tagging for PDF/UA) and the rest while
     writing, so both steps get them all, as its own HTML.write_pdf does."""
@@ -142,25 +142,45 @@ def _options(publication: Publication) -> dict:
         chosen["pdf_variant"] = options.pdf_standard
     if options.dpi:
         chosen.update(dpi=options.dpi, optimize_images=True, jpeg_quality=88)
-    if (options.pdf_standard or "").startswith("pdf/a-3"):
+    if carries_sources and carries_source_files(publication):
         chosen["attachments"] = _sources(publication)
     return chosen
 
 
+def carries_source_files(publication: Publication) -> bool:
+    """PDF/A-3 exists to let an archive keep what a PDF was made from inside it."""
+    return (publication.options.pdf_standard or "").startswith("pdf/a-3")
+
+
+def source_files(publication: Publication) -> Iterator[tuple[str, bytes, str]]:
+    """(name, bytes, description) of what a PDF/A-3 embeds: each article's source (the file, or
+    the export's record) and its metadata as JSON."""
+    import json
+
+    for article in publication.articles:
+        if article.original is not None:
+            yield article.original.name, asset_bytes(article.original.content), f"source of: {article.title}"
+        metadata = {"title": article.title, "subtitle": article.subtitle, "authors": list(article.authors),
+                    "byline": article.byline, "dateline": article.dateline,
+                    "date": article.date.isoformat() if article.date else None, "lang": article.lang,
+                    "dir": article.dir, "summary": article.summary, "tags": list(article.tags),
+                    "source": article.original.name if article.original else article.source.name,
+                    "record": article.record, **article.meta}
+        yield (f"{article.slug}.meta.json", json.dumps(metadata, ensure_ascii=False, indent=1).encode(),
+               f"metadata of: {article.title}")
+
+
 def _sources(publication: Publication) -> list:
-    """PDF/A-3 exists to let an archive keep what a PDF was made from inside it: each article's
-    source (the file, or the export's record) and its metadata as JSON, embedded as associated
-    files of the document (AFRelationship /Source), dated as the PDF is so the bytes repeat."""
+    """The source files as associated files of the document (AFRelationship /Source), dated as
+    the PDF is so the bytes repeat."""
     import datetime as dt
     import io
-    import json
 
     from weasyprint import Attachment
 
     stamp = dt.datetime.combine(publication.stamp(required=True), dt.time())
     attachments, names = [], set()
-
-    def attach(name: str, data: bytes, description: str) -> None:
+    for name, data, description in source_files(publication):
         stem, dot, suffix = name.rpartition(".")
         unique, number = name, 1
         while unique in names:  # two articles from files of one name in different folders
@@ -169,18 +189,6 @@ def _sources(publication: Publication) -> list:
         names.add(unique)
         attachments.append(Attachment(file_obj=io.BytesIO(data), name=unique, description=description,
                                       created=stamp, modified=stamp, relationship="Source"))
-
-    for article in publication.articles:
-        if article.original is not None:
-            attach(article.original.name, asset_bytes(article.original.content), f"source of: {article.title}")
-        metadata = {"title": article.title, "subtitle": article.subtitle, "authors": list(article.authors),
-                    "byline": article.byline, "dateline": article.dateline,
-                    "date": article.date.isoformat() if article.date else None, "lang": article.lang,
-                    "dir": article.dir, "summary": article.summary, "tags": list(article.tags),
-                    "source": article.original.name if article.original else article.source.name,
-                    "record": article.record, **article.meta}
-        attach(f"{article.slug}.meta.json", json.dumps(metadata, ensure_ascii=False, indent=1).encode(),
-               f"metadata of: {article.title}")
     return attachments
 
 
@@ -260,7 +268,7 @@ def render_pdf(document: Document, publication: Publication,
     logger.addHandler(collector)
     previous_propagate = logger.propagate
     logger.propagate = False
-    options = _options(publication)
+    options = _options(publication, document.carries_sources)
     # The finisher corrects what WeasyPrint approximates (the BleedBox) or leaves to chance
     # (an XMP DocumentID), and rewrites the text layer.
     bleed_mm = document.page.bleed_mm if document.page else 0.0

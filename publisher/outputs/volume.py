@@ -61,10 +61,11 @@ def render_volume(composer: PrintComposer, workers: int | None = None,
 
     publication = composer.publication
     articles = publication.articles
-    if publication.options.pdf_standard:
-        # PDF/A, /UA and /X live in the whole file (its XMP, output intent, structure tree), which a
-        # join would lose: such a book is rendered in one piece, its contents numbered by the
-        # renderer (CSS target-counter) and its folios counted from the cover.
+    standard = publication.options.pdf_standard
+    if standard and standard.startswith("pdf/ua-"):
+        # PDF/UA lives in the structure tree of the whole file, which a join of parts would have to
+        # merge: such a book is rendered in one piece, its contents numbered by the renderer (CSS
+        # target-counter) and its folios counted from the cover.
         whole = Part(front=True, contents=tuple((article, None) for article in articles))
         return render_pdf(composer.document(whole), publication)
     parts = part_bounds(articles)
@@ -79,7 +80,8 @@ def render_volume(composer: PrintComposer, workers: int | None = None,
     chapters = _chapters([rendered.bookmarks for rendered in rendered_parts], first_pages)
 
     writer = pypdf.PdfWriter()
-    writer.append(io.BytesIO(front.data), import_outline=False)
+    front_reader = pypdf.PdfReader(io.BytesIO(front.data))
+    writer.append(front_reader, import_outline=False)
     front_pages = len(writer.pages)
     if front_pages % 2:  # the first chapter opens on a right-hand page
         _blank_like(writer, writer.pages[-1])
@@ -99,13 +101,16 @@ def render_volume(composer: PrintComposer, workers: int | None = None,
         parent = writer.add_outline_item(title=title, page_number=front_pages + page)
         for heading, child_page in children:
             writer.add_outline_item(title=heading, page_number=front_pages + child_page, parent=parent)
-    _one_cut_a_face(writer, composer.font_files)
+    if standard != "pdf/a-1b":  # whose CIDSets list each part's own cut of a face
+        _one_cut_a_face(writer, composer.font_files)
     # The front matter counts in roman numerals, the chapters from 1, in the digits the folios show.
     labels = [print_pages.roman(index + 1) for index in range(front_pages)]
     labels += [write_digits(str(number), publication.digits)
                for number in range(1, len(writer.pages) - front_pages + 1)]
     _page_labels(writer, labels)
-    _metadata(writer, publication, front.data)
+    _metadata(writer, publication, front_reader)
+    if standard:
+        _standard(writer, front_reader, [front.data, *(rendered.data for rendered in rendered_parts)])
     out = io.BytesIO()
     writer.write(out)
     starts = tuple(replace(start, page=(page := front_pages + offset + start.page), folio=labels[page])
@@ -223,17 +228,40 @@ def _blank_like(writer, page) -> None:
             blank[NameObject(box)] = page[box]
 
 
-def _metadata(writer, publication: Publication, front_pdf: bytes) -> None:
+def _metadata(writer, publication: Publication, front) -> None:
     """The front part's document information (title, author, dates, ...) and language, for the
     whole; viewers open it showing the title."""
-    import pypdf
     from pypdf.generic import NameObject, TextStringObject
 
-    info = pypdf.PdfReader(io.BytesIO(front_pdf)).metadata or {}
-    writer.add_metadata({key: value for key, value in info.items() if isinstance(value, str)})
+    info = front.trailer.get("/Info")
+    if info is not None:
+        writer.add_metadata({key: value for key, value in info.get_object().items()
+                             if isinstance(value, (str, NameObject))})
     writer._root_object[NameObject("/Lang")] = TextStringObject(publication.lang)
     if publication.dir == "rtl":  # as each part asked: spreads laid out, pages turned, right to left
         writer.create_viewer_preferences().direction = NameObject("/R2L")
+
+
+def _standard(writer, front, parts: list[bytes]) -> None:
+    """What makes the joined file meet the standard its parts were rendered to (PDF/A, PDF/X):
+    the front part's XMP (which says so: pdfaid, GTS_PDFXVersion), output intent and PDF version,
+    the sources a PDF/A-3 embeds (the front part carries them all: its EmbeddedFiles and /AF), and
+    a file identifier of the joined bytes. PDF/A-4 has no document information dictionary."""
+    from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, NameObject
+
+    root = front.trailer["/Root"]
+    for key in ("/Metadata", "/OutputIntents", "/AF", "/MarkInfo"):
+        if key in root:
+            writer._root_object[NameObject(key)] = root.raw_get(key).clone(writer)
+    names = root.get("/Names")
+    if names is not None and "/EmbeddedFiles" in names:
+        writer._root_object[NameObject("/Names")] = DictionaryObject(
+            {NameObject("/EmbeddedFiles"): names.get_object().raw_get("/EmbeddedFiles").clone(writer)})
+    writer.pdf_header = front.pdf_header.encode()
+    if front.trailer.get("/Info") is None or not front.trailer["/Info"].get_object():
+        writer._info = None
+    digest = hashlib.md5(b"".join(hashlib.sha256(data).digest() for data in parts)).digest()
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
 
 
 def _reporter(parts: list[tuple[int, int]], progress) -> Callable[[int], None]:
@@ -299,11 +327,12 @@ def _stamped(composer: PrintComposer, parts: list[tuple[int, int]], rendering: _
     sample = composer.document(Part(front=False, articles=publication.articles[:1]))
     boxes = folios.folio_boxes(sample.css)
     for number, (html, css) in enumerate(folios.specimen_documents(publication.lang, publication.dir, boxes)):
-        rendering.submit(("specimen", number), replace(sample, html=html, css=sample.css + "\n" + css))
+        rendering.submit(("specimen", number), replace(sample, html=html, css=sample.css + "\n" + css,
+                                                       carries_sources=False))
     hidden = "\n" + folios.hide(boxes)
     for index, (start, end) in enumerate(parts):
         document = composer.document(Part(front=False, articles=publication.articles[start:end]))
-        rendering.submit(("unnumbered", index), replace(document, css=document.css + hidden))
+        rendering.submit(("unnumbered", index), replace(document, css=document.css + hidden, carries_sources=False))
     first, second = rendering.result(("specimen", 0)), rendering.result(("specimen", 1))
     if first.blank_pages != tuple(i for i, value in enumerate(folios.SPECIMEN) if value is None):
         raise folios.Unstampable(f"WeasyPrint reports blank pages {first.blank_pages} in the specimen")
@@ -333,7 +362,7 @@ def _numbered(composer: PrintComposer, parts: list[tuple[int, int]], rendering: 
         body_pages = _opening_page(body_pages)
         first_pages.append(body_pages)
         part = Part(front=False, articles=composer.publication.articles[start:end], first_folio=body_pages + 1)
-        rendering.submit(("numbered", index), composer.document(part))
+        rendering.submit(("numbered", index), replace(composer.document(part), carries_sources=False))
         pages, tree = rendering.counted(("numbered", index))
         report(index)
         trees.append(tree)
