@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pypdf
@@ -303,22 +304,103 @@ def test_layouts_lists_every_kind():
         assert re.search(rf"^{name}\s", run.stdout, flags=re.MULTILINE), name
 
 
+def structure_problems(pdf: Path) -> tuple[Counter, list[str], int]:
+    """A tagged PDF's structure tree read with pikepdf: the elements by type, what is wrong (an
+    element reached twice or whose /P is not its parent; a page's marked content whose parent-tree
+    entry is missing or names an element on another page or outside the tree; an annotation whose
+    element does not hold it; an id given twice), and how many ids the IDTree lists."""
+    import pikepdf
+
+    document = pikepdf.open(pdf)
+    root = document.Root.StructTreeRoot
+    nums = root.ParentTree.Nums
+    entries = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    kinds: Counter = Counter()
+    ids: Counter = Counter()
+    seen: set = set()
+    problems: list[str] = []
+    stack = [(root.K, root)]
+    while stack:
+        node, parent = stack.pop()
+        for item in list(node) if isinstance(node, pikepdf.Array) else [node]:
+            if not (isinstance(item, pikepdf.Dictionary) and "/S" in item):
+                continue
+            if item.objgen in seen:
+                problems.append(f"{item.S} reached twice")
+                continue
+            seen.add(item.objgen)
+            kinds[str(item.S)] += 1
+            if "/ID" in item:
+                ids[str(item.ID)] += 1
+            if item.get("/P") is None or item.P.objgen != parent.objgen:
+                problems.append(f"{item.S}: /P is not its parent")
+            if "/K" in item:
+                stack.append((item.K, item))
+    for index, page in enumerate(document.pages):
+        contents = page.obj.Contents
+        data = b"".join(c.read_bytes() for c in (contents if isinstance(contents, pikepdf.Array) else [contents]))
+        entry = entries.get(int(page.obj.StructParents)) if "/StructParents" in page.obj else None
+        for mcid in map(int, re.findall(rb"/MCID\s+(\d+)", data)):
+            element = entry[mcid] if entry is not None and mcid < len(entry) else None
+            if not isinstance(element, pikepdf.Dictionary) or element.objgen not in seen:
+                problems.append(f"page {index + 1}: marked content {mcid} has no element in the tree")
+            elif element.get("/Pg") is not None and element.Pg.objgen != page.obj.objgen:
+                problems.append(f"page {index + 1}: marked content {mcid}'s element is on another page")
+        for annotation in page.obj.get("/Annots", ()):
+            if "/StructParent" in annotation:
+                element = entries.get(int(annotation.StructParent))
+                kids = [] if element is None else (
+                    list(element.K) if isinstance(element.K, pikepdf.Array) else [element.K])
+                if not any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"
+                           and k.Obj.objgen == annotation.objgen for k in kids):
+                    problems.append(f"page {index + 1}: an annotation's element does not hold it")
+    problems += [f"id {name} given {count} times" for name, count in ids.items() if count > 1]
+    listed = len(root.IDTree.Names) // 2 if "/IDTree" in root else 0
+    return kinds, problems, listed
+
+
 @needs_poppler
-def test_book_with_a_standard_is_rendered_whole(tmp_path):
-    """PDF/UA lives in the whole file's structure tree, which a join of parts would have to merge."""
+@needs_qpdf
+def test_tagged_book_in_parts_has_one_structure_tree(tmp_path, monkeypatch):
+    """PDF/UA: the parts' structure trees merged into one, every page's marked content and every
+    link still reaching its element, table headers' ids unique across parts; the pages, labels
+    and bookmarks those of the default edition, the contents' folios the printed ones."""
+    from publisher.outputs import volume
+
+    # Each table alone in a part of its own: WeasyPrint gives their headers the same ids.
+    monkeypatch.setattr(volume, "part_bounds", lambda articles: [(0, 1), (1, len(articles) - 1),
+                                                                 (len(articles) - 1, len(articles))])
+    table = ("---\ntitle: جدول {n}\n---\n\nأسعار الأسبوع.\n\n| الصنف | السعر |\n|---|---|\n| خبز | ٣ |\n"
+             "| حليب | ٥ |\n")
+    (tmp_path / "a.md").write_text(table.format(n=1), encoding="utf-8")
+    (tmp_path / "z.md").write_text(table.format(n=2), encoding="utf-8")
     export = make_export(tmp_path / "six.jsonl", 6)
-    run = publisher("book", export, "--title", "كتاب", "--pdf-standard", "pdf/ua-1", "--out", tmp_path / "out",
-                    "-f", "pdf")
+    inputs = (tmp_path / "a.md", export, tmp_path / "z.md")
+    run = publisher("book", *inputs, "--title", "كتاب", "--pdf-standard", "pdf/ua-1", "--out", tmp_path / "out",
+                    "-f", "pdf", "--jobs", "2")
     assert run.code == 0, run.stderr
     (pdf,) = (tmp_path / "out").glob("*.pdf")
     check = publisher("check", pdf)
     assert "PDF/UA-1" in check.stdout and "tagged:            yes" in check.stdout
+    syntax = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+    assert syntax.returncode == 0, syntax.stdout
+    kinds, problems, listed = structure_problems(pdf)
+    assert problems == []
+    assert kinds["/Document"] == 1 and kinds["/H1"] == 8 and kinds["/Table"] == 2 and kinds["/TH"] == 4
+    assert listed == 4  # each header's id, in the IDTree
     reader = pypdf.PdfReader(pdf)
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and root["/ViewerPreferences"]["/DisplayDocTitle"]
+    plain = tmp_path / "plain"
+    assert publisher("book", *inputs, "--title", "كتاب", "--out", plain, "-f", "pdf").code == 0
+    default = pypdf.PdfReader(next(plain.glob("*.pdf")))
+    assert reader.page_labels == default.page_labels and outline(reader) == outline(default)
+    assert page_images(pdf, tmp_path / "tagged-pages") == page_images(next(plain.glob("*.pdf")), tmp_path / "pages")
     first_pages = [reader.get_destination_page_number(o) for o in reader.outline if not isinstance(o, list)]
     contents = "\n".join(page_text(pdf, i) for i in range(first_pages[0]))
     contents = contents[contents.index("المحتويات"):]
-    listed = [int(n.translate(DIGITS)) for n in re.findall(r"^\s*([٠-٩]+)\s", contents, flags=re.MULTILINE)]
-    assert listed == [printed_folio(pdf, index) for index in first_pages]
+    listed_folios = [int(n.translate(DIGITS)) for n in re.findall(r"^\s*([٠-٩]+)\s", contents, flags=re.MULTILINE)]
+    assert listed_folios == [printed_folio(pdf, index) for index in first_pages]
 
 
 def outline(reader) -> list[tuple[int, str, int]]:

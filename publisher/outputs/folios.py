@@ -319,11 +319,14 @@ class Stamper:
     specimen's font, its graphic state) join the page's own under names of publisher's, once
     for all the pages that share a resource dictionary (WeasyPrint gives one to a document)."""
 
-    def __init__(self, writer, stamp: Stamp):
+    def __init__(self, writer, stamp: Stamp, artifact: bool = False):
         from pypdf.generic import DecodedStreamObject, NameObject
 
         self.writer = writer
         self.stamp = stamp
+        # In a tagged PDF every drawing is content or artifact (PDF/UA, ISO 14289-1, 7.8): a folio
+        # is a pagination artifact, as tagged.py makes WeasyPrint's own.
+        self.artifact = artifact
         specimen = stamp.resources.clone(writer).get_object()
         used = b"\n".join(line for drawing in stamp.drawings.values()
                           for line in (*drawing.state, *drawing.before, *drawing.between, *drawing.after))
@@ -352,6 +355,8 @@ class Stamper:
         content = self.stamp.content(folio, side, first)
         if self.rename:
             content = self.rename.sub(lambda match: self.renames[match.group(1)], content)
+        if self.artifact:
+            content = b"/Artifact <</Type /Pagination>> BDC\n" + content + b"\nEMC"
         stream = DecodedStreamObject()
         stream.set_data(b"\nQ\n" + content + b"\n")
         if "/Resources" not in page:

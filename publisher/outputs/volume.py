@@ -31,7 +31,7 @@ from publisher.arabic import digits as write_digits
 from publisher.errors import RenderError
 from publisher.files import scratch, use_scratch
 from publisher.model import Part, PrintComposer, Publication
-from publisher.outputs import folios, print_pages
+from publisher.outputs import folios, print_pages, structure
 from publisher.outputs.kept import Kept
 from publisher.outputs.pdf import RenderedPDF, render_pdf
 
@@ -62,12 +62,7 @@ def render_volume(composer: PrintComposer, workers: int | None = None,
     publication = composer.publication
     articles = publication.articles
     standard = publication.options.pdf_standard
-    if standard and standard.startswith("pdf/ua-"):
-        # PDF/UA lives in the structure tree of the whole file, which a join of parts would have to
-        # merge: such a book is rendered in one piece, its contents numbered by the renderer (CSS
-        # target-counter) and its folios counted from the cover.
-        whole = Part(front=True, contents=tuple((article, None) for article in articles))
-        return render_pdf(composer.document(whole), publication)
+    tagged = bool(standard) and standard.startswith("pdf/ua-")  # the parts' structure trees merged (structure.py)
     parts = part_bounds(articles)
     report = _reporter(parts, progress)
     with _Rendering(composer, min(workers or os.cpu_count() or 1, len(parts)), kept or Kept(None)) as rendering:
@@ -79,20 +74,24 @@ def render_volume(composer: PrintComposer, workers: int | None = None,
     warnings = [warning for rendered in [*rendered_parts, front] for warning in rendered.warnings]
     chapters = _chapters([rendered.bookmarks for rendered in rendered_parts], first_pages)
 
-    writer = pypdf.PdfWriter()
     front_reader = pypdf.PdfReader(io.BytesIO(front.data))
-    writer.append(front_reader, import_outline=False)
-    front_pages = len(writer.pages)
-    if front_pages % 2:  # the first chapter opens on a right-hand page
-        _blank_like(writer, writer.pages[-1])
-        front_pages += 1
-    stamper = folios.Stamper(writer, stamp) if stamp else None
-    for rendered, offset in zip(rendered_parts, first_pages, strict=True):
-        while len(writer.pages) < front_pages + offset:
-            _blank_like(writer, writer.pages[-1])
-        start = len(writer.pages)
-        writer.append(io.BytesIO(rendered.data), import_outline=False)
-        if stamper:
+    front_pages = front.pages + front.pages % 2  # the first chapter opens on a right-hand page
+    openings = [front_pages + offset for offset in first_pages]  # where each part's first page falls
+    ends = [front.pages, *(start + rendered.pages for start, rendered in zip(openings, rendered_parts, strict=True))]
+    blanks = [start - end for start, end in zip(openings, ends, strict=False)]  # versos before each part
+    if tagged:
+        joined = structure.join([front.data, *(rendered.data for rendered in rendered_parts)], [0, *blanks])
+        writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(joined)))
+    else:
+        writer = pypdf.PdfWriter()
+        writer.append(front_reader, import_outline=False)
+        for rendered, count in zip(rendered_parts, blanks, strict=True):
+            for _ in range(count):
+                _blank_like(writer, writer.pages[-1])
+            writer.append(io.BytesIO(rendered.data), import_outline=False)
+    if stamp:
+        stamper = folios.Stamper(writer, stamp, artifact=tagged)
+        for rendered, start, offset in zip(rendered_parts, openings, first_pages, strict=True):
             blank = set(rendered.blank_pages or ()) if not stamp.on_blank else set()
             for index in range(rendered.pages):
                 if index not in blank:
@@ -231,15 +230,24 @@ def _blank_like(writer, page) -> None:
 def _metadata(writer, publication: Publication, front) -> None:
     """The front part's document information (title, author, dates, ...) and language, for the
     whole; viewers open it showing the title."""
-    from pypdf.generic import NameObject, TextStringObject
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
     info = front.trailer.get("/Info")
     if info is not None:
         writer.add_metadata({key: value for key, value in info.get_object().items()
                              if isinstance(value, (str, NameObject))})
     writer._root_object[NameObject("/Lang")] = TextStringObject(publication.lang)
-    if publication.dir == "rtl":  # as each part asked: spreads laid out, pages turned, right to left
-        writer.create_viewer_preferences().direction = NameObject("/R2L")
+    # The front part's viewer preferences (PDF/UA's DisplayDocTitle among them), and as each part
+    # asked: spreads laid out, pages turned, right to left.
+    preferences = DictionaryObject()
+    if "/ViewerPreferences" in front.trailer["/Root"]:
+        preferences.update({NameObject(key): value for key, value in
+                            front.trailer["/Root"]["/ViewerPreferences"].get_object().items()
+                            if not hasattr(value, "indirect_reference") or value.indirect_reference is None})
+    if publication.dir == "rtl":
+        preferences[NameObject("/Direction")] = NameObject("/R2L")
+    if preferences:
+        writer._root_object[NameObject("/ViewerPreferences")] = writer._add_object(preferences)
 
 
 def _standard(writer, front, parts: list[bytes]) -> None:
