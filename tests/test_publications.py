@@ -56,6 +56,11 @@ def check_book(pdf: Path, titles: list[str]) -> None:
     printed = [printed_folio(pdf, index) for index in first_pages]
     assert listed == printed, (listed, printed)
     assert all(n % 2 == 1 for n in printed)  # every chapter opens on a right-hand page
+    # Each folio of the contents is a link to its chapter's page.
+    links = [reader.get_page_number(annotation.get_object()["/Dest"][0].get_object())
+             for page in reader.pages[:first_pages[0]] for annotation in page.get("/Annots") or ()
+             if "/Dest" in annotation.get_object()]
+    assert links == first_pages
     # A viewer's page box shows the folio printed on the page, in the same digits (/PageLabels).
     assert reader.page_labels[first_pages[0]] == "١"
     assert [reader.page_labels[index] for index in first_pages] == [

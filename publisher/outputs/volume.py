@@ -96,6 +96,7 @@ def render_volume(composer: PrintComposer, workers: int | None = None,
             for index in range(rendered.pages):
                 if index not in blank:
                     stamper(writer.pages[start + index], offset + index + 1, folios.side(index), index == 0)
+    _contents_links(writer, range(front.pages), [front_pages + page for _, page, _ in chapters])
     for title, page, children in chapters:
         parent = writer.add_outline_item(title=title, page_number=front_pages + page)
         for heading, child_page in children:
@@ -118,6 +119,29 @@ def render_volume(composer: PrintComposer, workers: int | None = None,
                    if start.folio or stamp)  # a page WeasyPrint numbered shows its folio; stamped ones all do
     return RenderedPDF(data=out.getvalue(), pages=len(writer.pages), warnings=list(dict.fromkeys(warnings)),
                        page_starts=starts)
+
+
+CHAPTER_LINK = "publisher-chapter:"
+
+
+def _contents_links(writer, front_pages: range, chapter_pages: list[int]) -> None:
+    """The contents' folios made links to their chapters' pages: the front part, rendered apart
+    from the chapters, links each to publisher-chapter:N (the Nth chapter), which becomes a
+    destination in the joined book. The annotation stays the one the structure tree names."""
+    from pypdf.generic import ArrayObject, NameObject, NullObject
+
+    for index in front_pages:
+        for reference in writer.pages[index].get("/Annots") or ():
+            annotation = reference.get_object()
+            action = annotation.get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            if not uri.startswith(CHAPTER_LINK):
+                continue
+            chapter = int(uri.removeprefix(CHAPTER_LINK))
+            del annotation["/A"]
+            annotation[NameObject("/Dest")] = ArrayObject([
+                writer.pages[chapter_pages[chapter]].indirect_reference, NameObject("/XYZ"),
+                NullObject(), NullObject(), NullObject()])
 
 
 def _page_labels(writer, labels: list[str]) -> None:
