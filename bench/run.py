@@ -252,7 +252,8 @@ def _rebuild(volume: Path, work: Path, cores: int) -> dict:
         return timed([*PUBLISHER, "book", source, "--title", "Volume", "--jobs", jobs, "--out", out, "-q"])
 
     def same(one: Path, other: Path) -> bool:
-        return all(path.read_bytes() == (other / path.name).read_bytes() for path in one.glob("*.*"))
+        made = [path for path in one.iterdir() if path.suffix in (".pdf", ".epub")]
+        return bool(made) and all(path.read_bytes() == (other / path.name).read_bytes() for path in made)
 
     def correct(lines: list[str]) -> None:
         record = json.loads(lines[len(lines) // 3])

@@ -213,15 +213,16 @@ def gather(inputs: Iterable[Path], settings: ReadSettings | None = None) -> tupl
 
 
 def build_publication(publication: Publication, out: Path, workers: int | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> ArticleResult:
-    """One bulletin or book from its articles: OUT/<slug>.pdf, .epub (and .html)."""
+                      progress: Callable[[int, int], None] | None = None, reuse: bool = True) -> ArticleResult:
+    """One bulletin or book from its articles: OUT/<slug>.pdf, .epub (and .html). `reuse`: take
+    what an earlier build into `out` laid out where nothing it depends on changed (kept.py)."""
     layouts.check(publication.options)
     if not publication.articles:
         raise UsageError("no article could be read, so there is nothing to publish",
                          path=publication.source, hint="check the inputs named above")
     prepare_output_folder(out)
     result = ArticleResult(source=publication.source or Path(publication.slug))
-    kept = Kept.under(out, publication)  # a book rebuilt into the same folder lays out only what changed
+    kept = Kept.under(out, publication, reuse)  # a book rebuilt into the same folder lays out only what changed
     with _faults_named(f"the {publication.kind} {publication.title!r}"):
         make_outputs(publication, out, result, workers, progress, kept)
         kept.close()

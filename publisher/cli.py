@@ -166,7 +166,7 @@ def _publish_file(path: Path, out: Path, given: dict):
 def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, issue: str = "", date=None,
              authors: tuple[str, ...] = (), cover: Path | None = None, settings=None, source: Path | None = None,
              jobs: int | None = None, strict: bool = False, skip_empty: bool = False,
-             masthead: dict | None = None):
+             masthead: dict | None = None, force: bool = False):
     """Read the articles, make the publication, report; the number of articles that failed (a
     warning counts as one with --strict), and the publication's result (its files). `masthead`: a
     bulletin's logo, tagline, publisher, address and back page (Publication's fields of those names)."""
@@ -205,7 +205,7 @@ def _publish(kind: str, inputs: list[Path], out: Path, options, *, title: str, i
     show = Progress(enabled=kind == "book" and not _State.quiet, label=kind)
     try:
         result = build_publication(publication, out, workers=jobs,
-                                   progress=lambda done, total: show.update(done, total, 0))
+                                   progress=lambda done, total: show.update(done, total, 0), reuse=not force)
     finally:
         show.close()
     _report(result)
@@ -292,11 +292,15 @@ def book(
         "--jobs", "-j", min=1, help="Worker processes for the parts of a long book; default: one per core.")] = None,
     strict: Strict = False,
     skip_empty: SkipEmpty = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Lay out every part again, even those an earlier build into --out kept.")] = False,
     given: dict | None = None,
 ) -> None:
     """Make a book: a cover, a title page, contents (المحتويات) with the folios printed on the
     pages, one chapter per article opening on a right-hand page, running heads, a bookmark per
-    article. Long volumes are rendered in parts, so memory stays bounded.
+    article. Long volumes are rendered in parts, so memory stays bounded; built again into the
+    same --out, only the parts whose articles (or options, layout, fonts) changed are laid out
+    again, and the files are the very ones a clean build makes.
 
     \b
     Examples:
@@ -305,7 +309,7 @@ def book(
     """
     failures, _ = _publish("book", inputs, out, _options(given, kind="book"), title=title, date=_date_option(date),
                         authors=tuple(author or ()), cover=cover, settings=_settings(given), jobs=jobs,
-                        strict=strict, skip_empty=skip_empty)
+                        strict=strict, skip_empty=skip_empty, force=force)
     if failures:
         raise typer.Exit(1)
 

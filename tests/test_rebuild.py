@@ -25,8 +25,8 @@ def laid_out(monkeypatch) -> list[int]:
     return seen
 
 
-def book(export: Path, out: Path) -> tuple[bytes, bytes]:
-    run = publisher("book", export, "--title", "مجلد", "--jobs", "1", "--out", out)
+def book(export: Path, out: Path, *extra: str) -> tuple[bytes, bytes]:
+    run = publisher("book", export, "--title", "مجلد", "--jobs", "1", "--out", out, *extra)
     assert run.code == 0, run.stderr
     return next(out.glob("*.pdf")).read_bytes(), next(out.glob("*.epub")).read_bytes()
 
@@ -54,6 +54,8 @@ def test_a_book_rebuilt_lays_out_only_what_changed(tmp_path, small_parts, monkey
     seen.clear()
     assert book(export, tmp_path / "out") == first  # nothing changed: nothing laid out
     assert seen == []
+    assert book(export, tmp_path / "out", "--force") == first  # --force: every part laid out again
+    assert sum(seen) == len(articles)
 
     def correct(records):
         records[7]["content"] += "\nوأضاف المتحدث أن العمل سيستمر حتى نهاية الشهر المقبل."

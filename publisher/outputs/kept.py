@@ -35,13 +35,14 @@ class Kept:
     """The documents one publication's build renders, looked up and kept in `folder`; a Kept of
     no folder keeps nothing (a build that writes no files: the API's `render`)."""
 
-    def __init__(self, folder: Path | None, name: str = "") -> None:
+    def __init__(self, folder: Path | None, name: str = "", reuse: bool = True) -> None:
         self.folder = folder
         self.name = name.replace("/", "+")  # a batch's volumes are named volumes/<group>
+        self.reuse = reuse  # False: everything rendered again (--force), and kept for the next build
         self.used: set[str] = set()
         self._characters: dict[str, list] = {}
         self._known_characters: dict[str, list] = {}
-        if folder is not None:
+        if folder is not None and reuse:
             try:
                 saved = json.loads((folder / f"{self.name}.json").read_text(encoding="utf-8"))
                 self._known_characters = saved.get("characters", {})
@@ -49,8 +50,8 @@ class Kept:
                 pass
 
     @classmethod
-    def under(cls, out: Path, publication: Publication) -> Kept:
-        return cls(out / FOLDER, publication.slug)
+    def under(cls, out: Path, publication: Publication, reuse: bool = True) -> Kept:
+        return cls(out / FOLDER, publication.slug, reuse)
 
     @staticmethod
     def environment() -> str:
@@ -77,7 +78,7 @@ class Kept:
         """The RenderedPDF kept under `key`, or None."""
         from publisher.outputs.pdf import RenderedPDF
 
-        if self.folder is None:
+        if self.folder is None or not self.reuse:
             return None
         try:
             with open(self.folder / f"{key}.part", "rb") as handle:
