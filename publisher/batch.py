@@ -304,14 +304,16 @@ class _Run:
                 continue
             members = self.listing.members(key)
             publication = Publication(title=key, articles=tuple(members), kind="book", options=book_options)
-            kept = Kept(self.out / KEPT, slug)  # a volume rebuilt lays out only the parts that changed
+            kept = Kept(self.out / KEPT, slug, reuse=not self.force)  # a volume rebuilt lays out only what changed
             rendered = render_outputs(publication, workers=jobs, kept=kept)
             written = write_outputs(rendered, self.out, slug)
             kept.close()
+            rendered.warnings += kept.problems
             entry = Entry(id=slug, source=f"{self.group_by}={key}", title=key,
                           status="failed" if rendered.error else "ok",
                           outputs={f: p.relative_to(self.out.resolve()).as_posix() for f, p in written.items()},
-                          error=rendered.error.one_line() if rendered.error else None)
+                          error=rendered.error.one_line() if rendered.error else None,
+                          warnings=list(rendered.warnings))
             self.state.record(slug, fingerprint, entry)
             if entry.status == "ok":
                 made.append(slug)

@@ -226,4 +226,5 @@ def build_publication(publication: Publication, out: Path, workers: int | None =
     with _faults_named(f"the {publication.kind} {publication.title!r}"):
         make_outputs(publication, out, result, workers, progress, kept)
         kept.close()
+        result.warnings += kept.problems
     return result

@@ -396,6 +396,11 @@ def test_tagged_book_in_parts_has_one_structure_tree(tmp_path, monkeypatch):
     reader = pypdf.PdfReader(pdf)
     root = reader.trailer["/Root"]
     assert root["/MarkInfo"]["/Marked"] and root["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert "/Dests" in root["/Names"]  # links into the book (book.pdf#article-...) still land
+    import pikepdf
+
+    with pikepdf.open(pdf) as opened:  # one XMP, not a copy beside it
+        assert sum(isinstance(o, pikepdf.Stream) and o.get("/Type") == "/Metadata" for o in opened.objects) == 1
     plain = tmp_path / "plain"
     assert publisher("book", *inputs, "--title", "كتاب", "--out", plain, "-f", "pdf").code == 0
     default = pypdf.PdfReader(next(plain.glob("*.pdf")))
@@ -452,6 +457,7 @@ def test_book_with_a_standard_is_rendered_in_parts(tmp_path, small_parts, standa
         assert intent.get_object()["/S"] == "/GTS_PDFA1" and intent.get_object()["/DestOutputProfile"].get_data()
     else:
         assert reader.trailer["/Info"]["/GTS_PDFXVersion"] == "PDF/X-3:2003"
+    assert "/Dests" in root["/Names"]  # the chapters' named destinations, beside any attachments
     if standard == "pdf/a-3b":
         names = root["/Names"]["/EmbeddedFiles"]["/Names"]
         files = [names[i + 1].get_object() for i in range(0, len(names), 2)]

@@ -103,3 +103,14 @@ def _slugs(export: Path):
     articles, failed = gather([export])
     assert not failed
     return articles
+
+
+def test_a_folder_that_cannot_keep_parts_costs_a_warning_not_the_book(tmp_path):
+    export = make_export(tmp_path / "few.jsonl", 3)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".publisher").write_text("a file where the state folder would be")
+    run = publisher("book", export, "--title", "مجلد", "--jobs", "1", "--out", out)
+    assert run.code == 0, run.stderr
+    assert "could not keep the laid-out parts" in run.stderr and "Traceback" not in run.stderr
+    assert next(out.glob("*.pdf")).stat().st_size and next(out.glob("*.epub")).stat().st_size

@@ -12,9 +12,11 @@ The joined tree: one /Document element holding, in order, the elements each part
 held; one parent tree whose keys are each part's moved past the parts before it (pages'
 /StructParents and annotations' /StructParent moved with them); element ids (table headers,
 "objnum-row-col" in every part alike) made unique with their part's number, the cells' /Headers
-with them, and listed in an IDTree, as the standard asks of ids (WeasyPrint writes none). The
-front part gives the catalog what PDF/UA reads there: its language, MarkInfo, viewer preferences
-(DisplayDocTitle), XMP and output intents.
+with them, and listed in an IDTree, as the standard asks of ids (WeasyPrint writes none); the
+parts' namespaces (PDF 2.0, PDF/UA-2), role and class maps gathered in the one root, the front
+part's /Document attributes (its namespace) on the one /Document; the parts' named destinations
+in one name tree. The catalog's language, MarkInfo, viewer preferences, XMP and output intents
+come from the front part when the book is finished (volume.py), as for every standard.
 """
 
 from __future__ import annotations
@@ -32,15 +34,32 @@ def join(documents: list[bytes], blanks_before: list[int]) -> bytes:
     sources = [pikepdf.open(io.BytesIO(data)) for data in documents]
     document = joined.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
     numbers: list[tuple[int, object]] = []
+    destinations: dict[bytes, object] = {}
+    namespaces: list = []
+    maps: dict[str, dict] = {"/RoleMap": {}, "/ClassMap": {}}
     next_key = 0
     for number, (source, blanks) in enumerate(zip(sources, blanks_before, strict=True)):
         for _ in range(blanks):
             _blank_like(joined, joined.pages[-1])
         start = len(joined.pages)
         joined.pages.extend(source.pages)
+        names = source.Root.get("/Names")
+        if names is not None and "/Dests" in names:
+            for name, value in _name_tree(names.Dests):
+                destinations.setdefault(name, _copied(joined, source, value))
         tree = source.Root.get("/StructTreeRoot")
         if tree is None:
             continue
+        namespaces += [_copied(joined, source, space) for space in _listed(tree.get("/Namespaces"))]
+        for key, gathered in maps.items():
+            for name, value in (tree.get(key) or {}).items():
+                gathered.setdefault(name, _copied(joined, source, value))
+        if number == 0:  # the front part's /Document: its namespace, language, attributes
+            for kid in _listed(tree.get("/K")):
+                if _is_element(kid) and kid.S == "/Document":
+                    for attribute in ("/NS", "/Lang", "/A"):
+                        if attribute in kid:
+                            document[attribute] = _copied(joined, source, kid[attribute])
         offset = next_key
         entries = list(_number_tree(tree.get("/ParentTree")))
         for key, value in entries:
@@ -67,20 +86,24 @@ def join(documents: list[bytes], blanks_before: list[int]) -> bytes:
     if ids:
         root.IDTree = Dictionary(Names=Array([item for name, element in ids
                                               for item in (pikepdf.String(name), element)]))
+    if namespaces:
+        root.Namespaces = Array(namespaces)
+    for key, gathered in maps.items():
+        if gathered:
+            root[key] = Dictionary(gathered)
     joined.Root.StructTreeRoot = root
-    front = sources[0].Root
-    for key in ("/MarkInfo", "/Lang", "/ViewerPreferences", "/Metadata", "/OutputIntents"):
-        if key in front:
-            joined.Root[key] = _copied(joined, sources[0], front.get(key), direct=True)
+    if destinations:
+        joined.Root.Names = Dictionary(Dests=joined.make_indirect(Dictionary(Names=Array(
+            [item for name in sorted(destinations) for item in (pikepdf.String(name), destinations[name])]))))
     out = io.BytesIO()
     joined.save(out, deterministic_id=True, compress_streams=True)
     return out.getvalue()
 
 
-def _copied(joined, source, value, direct: bool = False):
+def _copied(joined, source, value):
     """`value` of `source`, in `joined` (through the map of `source`'s objects that its pages were
     copied with). qpdf copies only indirect objects: a direct one is made indirect to be copied,
-    and given back direct if asked (catalog entries)."""
+    and given back direct."""
     import pikepdf
 
     if not isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)):
@@ -88,10 +111,22 @@ def _copied(joined, source, value, direct: bool = False):
     if value.is_indirect:
         return joined.copy_foreign(value)
     copied = joined.copy_foreign(source.make_indirect(value))
-    if direct:
-        return (pikepdf.Dictionary({key: copied[key] for key in copied})
-                if isinstance(copied, pikepdf.Dictionary) else pikepdf.Array(list(copied)))
-    return copied
+    if isinstance(copied, pikepdf.Stream):
+        return copied
+    return (pikepdf.Dictionary({key: copied[key] for key in copied})
+            if isinstance(copied, pikepdf.Dictionary) else pikepdf.Array(list(copied)))
+
+
+def _name_tree(node):
+    """The (key as bytes, value) pairs of a name tree, its kids' in order."""
+    if node is None:
+        return
+    names = node.get("/Names")
+    if names is not None:
+        for index in range(0, len(names) - 1, 2):
+            yield bytes(names[index]), names[index + 1]
+    for kid in node.get("/Kids", ()):
+        yield from _name_tree(kid)
 
 
 def _number_tree(node):

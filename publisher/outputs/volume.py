@@ -286,9 +286,11 @@ def _standard(writer, front, parts: list[bytes]) -> None:
         if key in root:
             writer._root_object[NameObject(key)] = root.raw_get(key).clone(writer)
     names = root.get("/Names")
-    if names is not None and "/EmbeddedFiles" in names:
-        writer._root_object[NameObject("/Names")] = DictionaryObject(
-            {NameObject("/EmbeddedFiles"): names.get_object().raw_get("/EmbeddedFiles").clone(writer)})
+    if names is not None and "/EmbeddedFiles" in names:  # beside the named destinations the parts brought
+        joined = writer._root_object.get("/Names")
+        joined = joined.get_object() if joined is not None else DictionaryObject()
+        joined[NameObject("/EmbeddedFiles")] = names.get_object().raw_get("/EmbeddedFiles").clone(writer)
+        writer._root_object[NameObject("/Names")] = joined
     writer.pdf_header = front.pdf_header.encode()
     if front.trailer.get("/Info") is None or not front.trailer["/Info"].get_object():
         writer._info = None
