@@ -119,26 +119,23 @@ def _copied(joined, source, value):
 
 def _name_tree(node):
     """The (key as bytes, value) pairs of a name tree, its kids' in order."""
-    if node is None:
-        return
-    names = node.get("/Names")
-    if names is not None:
-        for index in range(0, len(names) - 1, 2):
-            yield bytes(names[index]), names[index + 1]
-    for kid in node.get("/Kids", ()):
-        yield from _name_tree(kid)
+    return ((bytes(key), value) for key, value in _tree(node, "/Names"))
 
 
 def _number_tree(node):
     """The (key, value) pairs of a number tree, its kids' in order."""
+    return ((int(key), value) for key, value in _tree(node, "/Nums"))
+
+
+def _tree(node, leaves: str):
     if node is None:
         return
-    nums = node.get("/Nums")
-    if nums is not None:
-        for index in range(0, len(nums) - 1, 2):
-            yield int(nums[index]), nums[index + 1]
+    items = node.get(leaves)
+    if items is not None:
+        for index in range(0, len(items) - 1, 2):
+            yield items[index], items[index + 1]
     for kid in node.get("/Kids", ()):
-        yield from _number_tree(kid)
+        yield from _tree(kid, leaves)
 
 
 def _listed(value) -> list:
