@@ -71,15 +71,15 @@ def publisher_process(*args: str | Path, cwd: Path | None = None) -> Run:
 @pytest.fixture
 def small_parts(monkeypatch) -> int:
     """Books laid out in parts of 2 to 6 articles (4 to 24 in use), for the tests of parts and
-    their joins: the number of articles that makes three parts or more, in a fraction of the time
-    parts of a dozen take. The CLI runs in this process (see publisher), and pool workers are
+    their joins: the number of articles that makes two parts or more (three with today's slugs),
+    in a fraction of the time parts of a dozen take. The CLI runs in this process (see publisher), and pool workers are
     forked from it after the change."""
     from publisher.outputs import volume
 
     monkeypatch.setattr(volume, "MIN_PART", 2)
     monkeypatch.setattr(volume, "SPREAD", 3)
     monkeypatch.setattr(volume, "MAX_PART", 6)
-    return 15
+    return 9
 
 
 @pytest.fixture(scope="session")
