@@ -433,17 +433,15 @@ class _Rendering:
         publication = self.composer.publication
         self.keys[tag] = key = self.kept.key(document, publication)
         found = self.kept.pdf(key)
-        if found is None and self.workers > 1:
-            self.futures[tag] = self._pool().submit(_render_task, tag, document)
-        else:
-            if found is None:
-                found = render_pdf(document, publication, laid_out=lambda pages, tree: self._count(tag, pages, tree))
-                self.fresh.add(tag)
-            self.counts[tag] = (found.pages, found.bookmarks)
-            self.futures[tag] = future = cf.Future()
-            future.set_result(found)
-            return
-        self.fresh.add(tag)
+        if found is None:
+            self.fresh.add(tag)
+            if self.workers > 1:
+                self.futures[tag] = self._pool().submit(_render_task, tag, document)
+                return
+            found = render_pdf(document, publication, laid_out=lambda pages, tree: self._count(tag, pages, tree))
+        self.counts[tag] = (found.pages, found.bookmarks)
+        self.futures[tag] = future = cf.Future()
+        future.set_result(found)
 
     def _count(self, tag: tuple, pages: int, tree: list) -> None:
         self.counts[tag] = (pages, tree)
